@@ -1,0 +1,86 @@
+using System.ComponentModel.DataAnnotations;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Andon.BuildingBlocks.Bus;
+
+public enum BusTransport
+{
+    InMemory,
+    RabbitMq,
+}
+
+public sealed class BusOptions
+{
+    public BusTransport Transport { get; set; } = BusTransport.InMemory;
+
+    /// <summary>amqp://user:password@host:port/vhost</summary>
+    [Required]
+    public string RabbitMqUrl { get; set; } = "amqp://guest:guest@localhost:5672/";
+
+    /// <summary>Prefix of this service's queue names, so two services never share a consumer queue.</summary>
+    public string? EndpointPrefix { get; set; }
+}
+
+/// <summary>
+/// The bus chosen by configuration (<c>Bus:Transport</c> = RabbitMq or InMemory). Modules add their
+/// consumers with <see cref="AddBusConsumers"/>; the host calls <see cref="AddAndonBus"/> once.
+/// </summary>
+public static class BusSetup
+{
+    public static WebApplicationBuilder AddBusConsumers(this WebApplicationBuilder builder, Action<IBusRegistrationConfigurator> register)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Registrations(builder.Services).Add(register);
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddAndonBus(this WebApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection("Bus").Get<BusOptions>() ?? new BusOptions();
+        var registrations = Registrations(builder.Services);
+        builder.Services.AddOptions<BusOptions>().BindConfiguration("Bus").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix ?? serviceName, includeNamespace: false));
+            foreach (var register in registrations)
+            {
+                register(x);
+            }
+
+            if (options.Transport == BusTransport.RabbitMq)
+            {
+                x.UsingRabbitMq((context, cfg) =>
+                {
+                    cfg.Host(new Uri(options.RabbitMqUrl));
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+            }
+        });
+        return builder;
+    }
+
+    private static List<Action<IBusRegistrationConfigurator>> Registrations(IServiceCollection services)
+    {
+        var existing = services.FirstOrDefault(d => d.ServiceType == typeof(ConsumerRegistrations))?.ImplementationInstance as ConsumerRegistrations;
+        if (existing is null)
+        {
+            existing = new ConsumerRegistrations();
+            services.AddSingleton(existing);
+        }
+
+        return existing.Actions;
+    }
+
+    private sealed class ConsumerRegistrations
+    {
+        public List<Action<IBusRegistrationConfigurator>> Actions { get; } = [];
+    }
+}

@@ -1,0 +1,37 @@
+using Andon.BuildingBlocks.Errors;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace Andon.BuildingBlocks.Hosting;
+
+/// <summary>
+/// Turns exceptions into ProblemDetails with a <c>code</c>: unreadable requests are 400, an unreachable
+/// dependency is 503, anything else is a 500 that says nothing about the internals.
+/// </summary>
+internal sealed class ExceptionToProblem(IProblemDetailsService problems, ILogger<ExceptionToProblem> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, code, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, ApiProblem.CodeFor(bad.StatusCode), "The request could not be read: " + bad.Message),
+            ServiceUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, unavailable.Message),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "cancelled", "The client went away."),
+            _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
+        };
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed with {Status}", httpContext.Request.Method, httpContext.Request.Path, status);
+        }
+
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+        });
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Andon.BuildingBlocks.Hosting;
+using Andon.Contracts;
+using Microsoft.EntityFrameworkCore;
+
+namespace Andon.BuildingBlocks.Outbox;
+
+public static class OutboxModel
+{
+    /// <summary>Adds the outbox and processed-events tables to a service's model.</summary>
+    public static ModelBuilder AddOutbox(this ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("outbox_messages");
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Type).HasMaxLength(200);
+            e.HasIndex(m => m.DispatchedAt);
+        });
+        modelBuilder.Entity<ProcessedEvent>(e =>
+        {
+            e.ToTable("processed_events");
+            e.HasKey(p => new { p.EventId, p.Consumer });
+            e.Property(p => p.Consumer).HasMaxLength(200);
+        });
+        return modelBuilder;
+    }
+
+    /// <summary>
+    /// Queues an integration event in the caller's unit of work: it is committed by the same
+    /// <c>SaveChanges</c> as the state change it describes, and published after that.
+    /// </summary>
+    public static void AddIntegrationEvent<TEvent>(this DbContext db, TEvent integrationEvent)
+        where TEvent : class, IIntegrationEvent
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(integrationEvent);
+        db.Set<OutboxMessage>().Add(new OutboxMessage
+        {
+            EventId = integrationEvent.EventId,
+            Type = typeof(TEvent).FullName!,
+            Payload = JsonSerializer.Serialize(integrationEvent, AndonJson.Options),
+            OccurredAt = integrationEvent.OccurredAt,
+        });
+    }
+}

@@ -1,0 +1,117 @@
+using Andon.BuildingBlocks.Hosting;
+using Andon.BuildingBlocks.Outbox;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Andon.BuildingBlocks.Persistence;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The database provider switch (<c>Database:Provider</c> = Postgres or Sqlite). Each service has a
+/// DbContext and one subclass per provider, so each provider has its own migrations; handlers
+/// depend on the base context only.
+/// </summary>
+public static class DatabaseSetup
+{
+    public static DatabaseProvider Provider(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var value = configuration["Database:Provider"];
+        return string.IsNullOrWhiteSpace(value) ? DatabaseProvider.Sqlite : Enum.Parse<DatabaseProvider>(value, ignoreCase: true);
+    }
+
+    public static WebApplicationBuilder AddAndonDatabase<TContext, TPostgres, TSqlite>(this WebApplicationBuilder builder, string connectionName)
+        where TContext : DbContext
+        where TPostgres : TContext
+        where TSqlite : TContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
+        }
+
+        builder.Services.AddSingleton<OutboxSignal<TContext>>();
+        if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
+        {
+            builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
+                .UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3))
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
+        }
+        else
+        {
+            connectionString = SqliteUnderContentRoot(connectionString, builder.Environment.ContentRootPath);
+            builder.Services.AddDbContext<TContext, TSqlite>((sp, o) => o
+                .UseSqlite(connectionString)
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
+        }
+
+        builder.Services.AddHostedService<MigrateOnStart<TContext>>();
+        builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>A relative SQLite file is placed under the content root (not the caller's working folder), and its folder created.</summary>
+    private static string SqliteUnderContentRoot(string connectionString, string contentRoot)
+    {
+        var sqlite = new SqliteConnectionStringBuilder(connectionString);
+        if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:")
+        {
+            return connectionString;
+        }
+
+        sqlite.DataSource = Path.GetFullPath(sqlite.DataSource, contentRoot);
+        Directory.CreateDirectory(Path.GetDirectoryName(sqlite.DataSource)!);
+        return sqlite.ToString();
+    }
+}
+
+/// <summary>Applies the provider's migrations before the host starts serving, waiting for the database if it is not up yet.</summary>
+internal sealed class MigrateOnStart<TContext>(IServiceScopeFactory scopes, ILogger<MigrateOnStart<TContext>> logger) : IHostedService
+    where TContext : DbContext
+{
+    private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(90);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var started = DateTime.UtcNow;
+        while (true)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - started < GiveUpAfter)
+            {
+                logger.LogWarning(ex, "Database of {Context} not ready; retrying", typeof(TContext).Name);
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+internal sealed class DatabaseHealthCheck<TContext>(TContext db) : IHealthCheck
+    where TContext : DbContext
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        await db.Database.CanConnectAsync(cancellationToken)
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("The database cannot be reached.");
+}

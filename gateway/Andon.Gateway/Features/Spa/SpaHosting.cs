@@ -1,0 +1,35 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+namespace Andon.Gateway.Features.Spa;
+
+/// <summary>Serves the built SPA when its files exist: assets as they are, index.html for every client-side route.</summary>
+internal static class SpaHosting
+{
+    public static void MapSpa(this WebApplication app, string spaRoot)
+    {
+        var root = Path.GetFullPath(spaRoot, app.Environment.ContentRootPath);
+        if (!File.Exists(Path.Combine(root, "index.html")))
+        {
+            return;
+        }
+
+        var files = new PhysicalFileProvider(root);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        app.MapFallback("{*path}", async context =>
+        {
+            var path = context.Request.Path;
+            if (path.StartsWithSegments("/api") || path.StartsWithSegments("/ws") || path.StartsWithSegments("/connect") || path.StartsWithSegments("/health"))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            context.Response.ContentType = "text/html; charset=utf-8";
+            await context.Response.SendFileAsync(files.GetFileInfo("index.html"));
+        });
+    }
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The test command: provisions the test servers, checks formatting, runs every .NET test
+# (then the web tests, if any) and ends with the line "N passed, N failed" for the .NET tests.
+# Exit code: non-zero if provisioning, formatting, the .NET tests or the web tests failed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$PWD"
+
+export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# --- servers (PostgreSQL, RabbitMQ, OpenLDAP, S3, Chromium) --------------------------------------
+source scripts/test-env.sh || { echo "test.sh: provisioning the test servers failed" >&2; exit 1; }
+
+# --- formatting ------------------------------------------------------------------------------------
+echo "== dotnet format --verify-no-changes"
+dotnet format Andon.slnx --verify-no-changes ||
+    { echo "test.sh: dotnet format found unformatted code; run 'dotnet format Andon.slnx'" >&2; exit 1; }
+
+# --- .NET tests --------------------------------------------------------------------------------------
+# One TRX file per test project. (LogFilePrefix, not LogFileName: with a fixed LogFileName every
+# project of a solution writes the same file and only the last one's results survive.)
+results="$root/TestResults/trx"
+rm -rf "$results"
+mkdir -p "$results"
+echo "== dotnet test"
+dotnet_rc=0
+dotnet test Andon.slnx -c Release \
+    --logger "console;verbosity=normal" \
+    --logger "trx;LogFilePrefix=results" \
+    --results-directory "$results" || dotnet_rc=$?
+
+# --- web tests ---------------------------------------------------------------------------------------
+run_web_tests() {
+    # Runs only once web/package.json exists.
+    [[ -f web/package.json ]] || return 0
+    echo "== web tests (npm ci && npm test in web/)"
+    (cd web && npm ci --no-audit --no-fund && npm test)
+}
+web_rc=0
+run_web_tests || web_rc=$?
+((web_rc == 0)) || echo "test.sh: web tests failed (exit $web_rc)" >&2
+
+# --- summary -----------------------------------------------------------------------------------------
+# Sums passed="N" / failed="N" of the <Counters .../> element of every TRX file.
+counter_sum() {
+    local attr=$1
+    {
+        find "$results" -name '*.trx' -exec grep -ho '<Counters [^>]*>' {} + 2>/dev/null |
+            sed -n "s/.* $attr=\"\([0-9]*\)\".*/\1/p" |
+            awk '{ s += $1 } END { print s + 0 }'
+    } || true
+}
+n_passed="$(counter_sum passed)"
+n_failed="$(counter_sum failed)"
+((dotnet_rc == 0)) || echo "test.sh: dotnet test failed (exit $dotnet_rc)" >&2
+echo "$n_passed passed, $n_failed failed"
+if ((dotnet_rc != 0)); then exit "$dotnet_rc"; fi
+exit "$web_rc"

@@ -1,0 +1,27 @@
+using Andon.BuildingBlocks.Auth;
+using Andon.BuildingBlocks.Bus;
+using Andon.BuildingBlocks.Hosting;
+using Andon.Gateway;
+using Andon.Identity;
+
+// The whole of Andon in one process: every service's module behind the gateway's session logic,
+// on SQLite under ./data, the in-process bus, a local object store and the development directory.
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults("andon-standalone");
+builder.AddAndonAuthentication();
+builder.AddGatewaySession();
+builder.AddIdentityService();
+builder.AddAndonBus("standalone");
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.UseWebSockets();
+app.UseGatewaySession();
+app.UseAuthentication();
+app.UseAuthorization();
+app.MapIdentityService();
+app.MapGatewaySession();
+
+app.Run();
