@@ -1,0 +1,48 @@
+namespace Andon.Testing;
+
+/// <summary>Configuration of Andon's hosts for the distributed mode on the test servers.</summary>
+public static class AndonHosts
+{
+    public const string GatewaySecret = "gateway-test-secret";
+    public const string PlantFloorSecret = "plant-floor-test-secret";
+
+    /// <summary>Identity on its own PostgreSQL database and RabbitMQ, signing in against the test directory at <paramref name="ldapPort"/>.</summary>
+    public static Dictionary<string, string> Identity(TestDatabase database, int ldapPort, int port, string keysPath)
+    {
+        var settings = TestServers.LdapDirectorySettings(TestServers.Ldap.Host, ldapPort);
+        settings["Database__Provider"] = "Postgres";
+        settings["ConnectionStrings__Identity"] = database.ConnectionString;
+        settings["Bus__Transport"] = "RabbitMq";
+        settings["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString();
+        settings["Identity__Issuer"] = $"http://127.0.0.1:{port}/";
+        settings["Identity__KeysPath"] = keysPath;
+        settings["Identity__Clients__0__ClientId"] = "andon-gateway";
+        settings["Identity__Clients__0__ClientSecret"] = GatewaySecret;
+        settings["Identity__Clients__0__Grants__0"] = "password";
+        settings["Identity__Clients__0__Grants__1"] = "refresh_token";
+        settings["Identity__Clients__1__ClientId"] = "andon-scripts";
+        settings["Identity__Clients__1__Grants__0"] = "password";
+        settings["Identity__Clients__1__Grants__1"] = "refresh_token";
+        settings["Identity__Clients__2__ClientId"] = "plant-floor";
+        settings["Identity__Clients__2__ClientSecret"] = PlantFloorSecret;
+        settings["Identity__Clients__2__DisplayName"] = "Line 3 PLC bridge";
+        settings["Identity__Clients__2__Grants__0"] = "client_credentials";
+        return settings;
+    }
+
+    public static Dictionary<string, string> Gateway(Uri identity, string keysPath) => new()
+    {
+        ["Gateway__IdentityUrl"] = identity.ToString(),
+        ["Gateway__ClientId"] = "andon-gateway",
+        ["Gateway__ClientSecret"] = GatewaySecret,
+        ["Gateway__KeysPath"] = keysPath,
+        ["ReverseProxy__Clusters__identity__Destinations__identity__Address"] = identity.ToString(),
+    };
+
+    public static string TemporaryFolder()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "andon-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Andon.Testing;
+
+/// <summary>
+/// The real servers the tests use, found through the variables that scripts/test-env.sh exports.
+/// A test fails with a clear message when one is missing: never silently skipped.
+/// </summary>
+public static class TestServers
+{
+    public static string Postgres => Require("ANDON_TEST_POSTGRES");
+
+    public static Uri RabbitMq => new(Require("ANDON_TEST_RABBITMQ"));
+
+    public static Uri Ldap => new(Require("ANDON_TEST_LDAP"));
+
+    public static Uri S3 => new(Require("ANDON_TEST_S3"));
+
+    /// <summary>The test directory loaded from tests/fixtures/ldap/directory.ldif.</summary>
+    public const string LdapBase = "dc=andon,dc=test";
+    public const string LdapPeople = "ou=people,dc=andon,dc=test";
+    public const string LdapAdminDn = "cn=admin,dc=andon,dc=test";
+    public const string LdapAdminPassword = "andon-test-admin";
+    public const string LdapServiceDn = "cn=andon-svc,dc=andon,dc=test";
+    public const string LdapServicePassword = "andon-svc-pw";
+    public const string LdapAdminGroup = "cn=andon-admins,ou=groups,dc=andon,dc=test";
+    public const string LdapPassword = "andon-test";
+
+    /// <summary>Configuration that points the identity service at the test directory on <paramref name="host"/>:<paramref name="port"/>.</summary>
+    public static Dictionary<string, string> LdapDirectorySettings(string host, int port) => new()
+    {
+        ["Directory__Provider"] = "Ldap",
+        ["Directory__Ldap__Host"] = host,
+        ["Directory__Ldap__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Directory__Ldap__BindDn"] = LdapServiceDn,
+        ["Directory__Ldap__BindPassword"] = LdapServicePassword,
+        ["Directory__Ldap__SearchBase"] = LdapPeople,
+        ["Directory__Ldap__LoginAttributes__0"] = "uid",
+        ["Directory__Ldap__LoginAttributes__1"] = "mail",
+        ["Directory__Ldap__UserFilter"] = "(objectClass=inetOrgPerson)",
+        ["Directory__Ldap__EnabledFilter"] = "(!(employeeType=disabled))",
+        ["Directory__Ldap__DepartmentAttribute"] = "ou",
+        ["Directory__Ldap__TimeoutSeconds"] = "3",
+        ["Identity__AdminGroup"] = LdapAdminGroup,
+    };
+
+    private static string Require(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set. Run the tests with scripts/test.sh, which starts the test servers and sets it.");
+}
