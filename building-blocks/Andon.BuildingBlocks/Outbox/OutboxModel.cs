@@ -2,6 +2,7 @@ using System.Text.Json;
 using Andon.BuildingBlocks.Hosting;
 using Andon.Contracts;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Andon.BuildingBlocks.Outbox;
 
@@ -25,6 +26,18 @@ public static class OutboxModel
             e.Property(p => p.Consumer).HasMaxLength(200);
         });
         return modelBuilder;
+    }
+
+    /// <summary>
+    /// The outbox of <typeparamref name="TContext"/>: its dispatcher, and the signal that wakes it.
+    /// The context's options must add <see cref="OutboxSignal{TDb}"/> as an interceptor.
+    /// </summary>
+    public static IServiceCollection AddOutbox<TContext>(this IServiceCollection services)
+        where TContext : DbContext
+    {
+        services.AddSingleton<OutboxSignal<TContext>>();
+        services.AddHostedService<OutboxDispatcher<TContext>>();
+        return services;
     }
 
     /// <summary>

@@ -43,7 +43,7 @@ public static class DatabaseSetup
             throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
         }
 
-        builder.Services.AddSingleton<OutboxSignal<TContext>>();
+        builder.Services.AddOutbox<TContext>();
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
             builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
@@ -59,7 +59,6 @@ public static class DatabaseSetup
         }
 
         builder.Services.AddHostedService<MigrateOnStart<TContext>>();
-        builder.Services.AddHostedService<OutboxDispatcher<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
         return builder;
     }

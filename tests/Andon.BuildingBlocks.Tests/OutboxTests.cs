@@ -1,0 +1,167 @@
+using System.Collections.Concurrent;
+using Andon.BuildingBlocks.Bus;
+using Andon.BuildingBlocks.Outbox;
+using Andon.Contracts;
+using Andon.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Andon.BuildingBlocks.Tests;
+
+/// <summary>
+/// The outbox on PostgreSQL and RabbitMQ (behind a relay that can cut the broker off): events
+/// written while the broker is away are held, then delivered once it is back, exactly once to an
+/// idempotent consumer.
+/// </summary>
+public sealed class OutboxTests : IAsyncLifetime
+{
+    private readonly TestDatabase database = TestDatabase.Create("outbox");
+    private readonly TcpProxy broker = new(TestServers.RabbitMq.Host, TestServers.RabbitMq.Port);
+    private WebApplication host = null!;
+
+    public async Task InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Bus:Transport"] = "RabbitMq";
+        builder.Configuration["Bus:RabbitMqUrl"] = new UriBuilder(TestServers.RabbitMq) { Port = broker.Port }.Uri.ToString();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Deliveries>();
+        builder.Services.AddOutbox<LedgerDb>();
+        builder.Services.AddDbContext<LedgerDb>((sp, o) => o.UseNpgsql(database.ConnectionString).AddInterceptors(sp.GetRequiredService<OutboxSignal<LedgerDb>>()));
+        builder.AddBusConsumers(x => x.AddConsumer<LedgerConsumer>());
+        builder.AddAndonBus("outbox-test-" + Guid.NewGuid().ToString("N")[..8]);
+        host = builder.Build();
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<LedgerDb>().Database.EnsureCreatedAsync();
+        }
+
+        await host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await host.StopAsync();
+        await host.DisposeAsync();
+        broker.Dispose();
+        await database.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Events_written_while_the_broker_is_down_are_delivered_once_it_is_back_exactly_once()
+    {
+        await Publish(Event("warm-up"));
+        await WaitUntil(async () => await ReceivedCount("warm-up") == 1, TimeSpan.FromSeconds(60));
+
+        broker.Stop();
+        var events = Enumerable.Range(0, 3).Select(i => Event("held-" + i)).ToList();
+        foreach (var e in events)
+        {
+            await Publish(e);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(3L, await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"DispatchedAt\" IS NULL"));
+        Assert.Equal(0, await ReceivedCount("held-"));
+
+        broker.Start();
+
+        await WaitUntil(async () => await ReceivedCount("held-") == 3, TimeSpan.FromSeconds(90));
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"DispatchedAt\" IS NULL"));
+
+        // The broker (or a retry of the outbox) delivering an event again changes nothing.
+        var bus = host.Services.GetRequiredService<IBus>();
+        await bus.Publish(events[0]);
+        var deliveries = host.Services.GetRequiredService<Deliveries>();
+        await WaitUntil(() => Task.FromResult(deliveries.Count(events[0].EventId) == 2), TimeSpan.FromSeconds(30));
+        Assert.Equal(3, await ReceivedCount("held-"));
+    }
+
+    [Fact]
+    public async Task An_event_is_only_in_the_outbox_if_its_transaction_commits()
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LedgerDb>();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            db.AddIntegrationEvent(Event("rolled-back"));
+            await db.SaveChangesAsync();
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"Payload\" LIKE '%rolled-back%'"));
+    }
+
+    private static UserSignedIn Event(string name) =>
+        new(Guid.NewGuid(), DateTimeOffset.UtcNow, name + "@outbox.test", name, null, null, null, false);
+
+    private async Task Publish(UserSignedIn e)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LedgerDb>();
+        db.AddIntegrationEvent(e);
+        await db.SaveChangesAsync();
+    }
+
+    private async Task<int> ReceivedCount(string prefix)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LedgerDb>();
+        return await db.Received.CountAsync(r => r.UserId.StartsWith(prefix));
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Not reached within {timeout}.");
+            await Task.Delay(200);
+        }
+    }
+}
+
+public sealed class LedgerDb(DbContextOptions<LedgerDb> options) : DbContext(options)
+{
+    public DbSet<ReceivedEvent> Received => Set<ReceivedEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<ReceivedEvent>().HasKey(r => r.Id);
+        modelBuilder.AddOutbox();
+    }
+}
+
+public sealed class ReceivedEvent
+{
+    public int Id { get; set; }
+
+    public Guid EventId { get; set; }
+
+    public required string UserId { get; set; }
+}
+
+/// <summary>Counts every delivery, whether or not the consumer acted on it.</summary>
+public sealed class Deliveries
+{
+    private readonly ConcurrentDictionary<Guid, int> counts = new();
+
+    public void Add(Guid eventId) => counts.AddOrUpdate(eventId, 1, (_, n) => n + 1);
+
+    public int Count(Guid eventId) => counts.GetValueOrDefault(eventId);
+}
+
+public sealed class LedgerConsumer(LedgerDb db, Deliveries deliveries) : IConsumer<UserSignedIn>
+{
+    public async Task Consume(ConsumeContext<UserSignedIn> context)
+    {
+        deliveries.Add(context.Message.EventId);
+        await db.ProcessOnceAsync(context.Message.EventId, nameof(LedgerConsumer), () =>
+        {
+            db.Received.Add(new ReceivedEvent { EventId = context.Message.EventId, UserId = context.Message.UserId });
+            return Task.CompletedTask;
+        }, context.CancellationToken);
+    }
+}
