@@ -7,6 +7,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Andon.BuildingBlocks.Tests;
 
@@ -24,6 +25,7 @@ public sealed class OutboxTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Bus:Transport"] = "RabbitMq";
         builder.Configuration["Bus:RabbitMqUrl"] = new UriBuilder(TestServers.RabbitMq) { Port = broker.Port }.Uri.ToString();
         builder.Services.AddSingleton(TimeProvider.System);
