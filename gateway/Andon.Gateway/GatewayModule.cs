@@ -4,6 +4,7 @@ using Andon.Gateway.Features.Spa;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace Andon.Gateway;
@@ -22,7 +23,7 @@ public static class GatewayModule
         builder.Services.AddDataProtection()
             .SetApplicationName("andon-gateway")
             .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(keysPath, builder.Environment.ContentRootPath)));
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SessionCookie>();
         builder.Services.AddSingleton<LoginThrottle>();
         builder.Services.AddSingleton<EndedSessions>();

@@ -3,6 +3,7 @@ using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Hosting;
 using Andon.Gateway;
 using Andon.Identity;
+using Andon.Rooms;
 
 // The whole of Andon in one process: every service's module behind the gateway's session logic,
 // on SQLite under ./data, the in-process bus, a local object store and the development directory.
@@ -12,6 +13,7 @@ builder.AddServiceDefaults("andon-standalone");
 builder.AddAndonAuthentication();
 builder.AddGatewaySession();
 builder.AddIdentityService();
+builder.AddRoomsService();
 builder.AddAndonBus("standalone");
 
 var app = builder.Build();
@@ -22,6 +24,7 @@ app.UseGatewaySession();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapIdentityService();
+app.MapRoomsService();
 app.MapGatewaySession();
 
 app.Run();

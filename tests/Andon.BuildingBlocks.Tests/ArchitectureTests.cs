@@ -8,6 +8,7 @@ public sealed class ArchitectureTests
     private static readonly Assembly[] Modules =
     [
         typeof(Andon.Identity.IdentityModule).Assembly,
+        typeof(Andon.Rooms.RoomsModule).Assembly,
     ];
 
     public static TheoryData<string> ModuleNames()

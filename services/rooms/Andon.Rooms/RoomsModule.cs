@@ -1,0 +1,46 @@
+using Andon.BuildingBlocks.Bus;
+using Andon.BuildingBlocks.Persistence;
+using Andon.Rooms.Features.Activity;
+using Andon.Rooms.Features.Alarms;
+using Andon.Rooms.Features.Members;
+using Andon.Rooms.Features.Rooms;
+using Andon.Rooms.Features.Templates;
+using Andon.Rooms.Infrastructure.Persistence;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Andon.Rooms;
+
+/// <summary>The rooms service as a module: incident rooms, members and roles, templates, lifecycle, alarms.</summary>
+public static class RoomsModule
+{
+    public static WebApplicationBuilder AddRoomsService(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<RoomsOptions>().BindConfiguration("Rooms");
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddAndonDatabase<RoomsDb, PostgresRoomsDb, SqliteRoomsDb>("Rooms");
+        builder.Services.AddHostedService<ShippedTemplates>();
+        builder.AddBusConsumers(x =>
+        {
+            // One alarm at a time, so two identical alarms arriving together open one room.
+            x.AddConsumer<EquipmentAlarmConsumer>((_, c) => c.UseConcurrentMessageLimit(1));
+            x.AddConsumer<ActivityConsumer>();
+            x.AddConsumer<KnownUserConsumer>();
+        });
+        return builder;
+    }
+
+    public static WebApplication MapRoomsService(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var rooms = app.MapGroup("/api/rooms").RequireAuthorization().WithTags("Rooms");
+        rooms.MapRoomEndpoints();
+        rooms.MapMemberEndpoints();
+        app.MapGroup("/api/templates").RequireAuthorization().WithTags("Templates").MapTemplateEndpoints();
+        return app;
+    }
+}
