@@ -39,6 +39,18 @@ public static class AndonHosts
         ["ReverseProxy__Clusters__identity__Destinations__identity__Address"] = identity.ToString(),
     };
 
+    /// <summary>Rooms on its own PostgreSQL database and RabbitMQ, validating tokens against <paramref name="identity"/>.</summary>
+    public static Dictionary<string, string> Rooms(TestDatabase database, Uri identity) => new()
+    {
+        ["Database__Provider"] = "Postgres",
+        ["ConnectionStrings__Rooms"] = database.ConnectionString,
+        ["Bus__Transport"] = "RabbitMq",
+        ["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString(),
+        ["Auth__Authority"] = identity.ToString(),
+        ["Rooms__TemplateMembers__equipment_failure__0__UserId"] = "mt.wang@andon.test",
+        ["Rooms__TemplateMembers__equipment_failure__0__Role"] = "owner",
+    };
+
     public static string TemporaryFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "andon-tests", Guid.NewGuid().ToString("N"));

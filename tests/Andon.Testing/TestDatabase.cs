@@ -16,7 +16,7 @@ public sealed class TestDatabase : IAsyncDisposable
     /// <summary>The database does not exist until a host's migrations create it.</summary>
     public string ConnectionString { get; }
 
-    public static TestDatabase Create(string prefix) => new($"andon_test_{prefix}_{Guid.NewGuid():N}"[..50]);
+    public static TestDatabase Create(string prefix) => new($"andon_test_{prefix}_{Guid.NewGuid():N}"[..Math.Min(50, 12 + prefix.Length + 16)]);
 
     public async Task<T?> ScalarAsync<T>(string sql)
     {

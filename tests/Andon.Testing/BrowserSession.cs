@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace Andon.Gateway.Tests;
+namespace Andon.Testing;
 
 /// <summary>What a browser does against the gateway: it keeps the cookie and sends X-Requested-With where it must.</summary>
-internal sealed class BrowserSession(Uri gateway) : IDisposable
+public sealed class BrowserSession(Uri gateway) : IDisposable
 {
     public HttpClient Http { get; } = new(new HttpClientHandler { UseCookies = false }) { BaseAddress = gateway };
 
