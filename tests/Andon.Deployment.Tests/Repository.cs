@@ -1,6 +1,11 @@
+using System.Reflection;
+
 namespace Andon.Deployment.Tests;
 
-/// <summary>Paths in the repository under test, found by walking up to the folder that holds Andon.slnx.</summary>
+/// <summary>
+/// Paths in the repository under test, found by walking up from the test's output folder to the
+/// folder that holds Andon.slnx (or, when the output lies elsewhere, where the project was built).
+/// </summary>
 public static class Repository
 {
     private static readonly Lazy<string> RootPath = new(FindRoot);
@@ -32,6 +37,13 @@ public static class Repository
             }
         }
 
-        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds Andon.slnx.");
+        var built = typeof(Repository).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        if (built is not null && File.Exists(Path.Combine(built, "Andon.slnx")))
+        {
+            return built;
+        }
+
+        throw new InvalidOperationException($"No folder above {AppContext.BaseDirectory} holds Andon.slnx, nor does {built}.");
     }
 }
