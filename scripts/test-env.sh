@@ -318,6 +318,8 @@ _andon_env_main() {
     [[ -n ${ANDON_TEST_RABBITMQ:-} ]] || want+=(rabbitmq-server)
     [[ -n ${ANDON_TEST_LDAP:-} ]] || want+=(slapd ldap-utils)
     [[ -n ${ANDON_TEST_CHROMIUM:-} || -x /usr/bin/chromium ]] || want+=(chromium)
+    # yamllint for tests/Andon.Deployment.Tests (kubectl with kustomize comes with the machine image).
+    command -v yamllint >/dev/null 2>&1 || want+=(yamllint)
     if ((${#want[@]})); then
         bash "$self" --provision packages "${want[@]}" || failed+=("packages")
     fi

@@ -48,3 +48,9 @@ public sealed record IncidentDataReported(
     string? EquipmentId,
     JsonElement Data,
     string Source) : IIntegrationEvent;
+
+/// <summary>A message's text was edited (published by messaging).</summary>
+public sealed record MessageEdited(Guid EventId, DateTimeOffset OccurredAt, Guid RoomId, Guid MessageId, long Seq, string EditedBy) : IIntegrationEvent;
+
+/// <summary>A message was deleted; its content is withheld from then on (published by messaging).</summary>
+public sealed record MessageDeleted(Guid EventId, DateTimeOffset OccurredAt, Guid RoomId, Guid MessageId, long Seq, string DeletedBy) : IIntegrationEvent;

@@ -3,6 +3,7 @@ using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Hosting;
 using Andon.Gateway;
 using Andon.Identity;
+using Andon.Messaging;
 using Andon.Rooms;
 
 // The whole of Andon in one process: every service's module behind the gateway's session logic,
@@ -14,6 +15,7 @@ builder.AddAndonAuthentication();
 builder.AddGatewaySession();
 builder.AddIdentityService();
 builder.AddRoomsService();
+builder.AddMessagingService();
 builder.AddAndonBus("standalone");
 
 var app = builder.Build();
@@ -25,6 +27,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapIdentityService();
 app.MapRoomsService();
+app.MapMessagingService();
 app.MapGatewaySession();
 
 app.Run();

@@ -56,12 +56,17 @@ public static class BusSetup
                 x.UsingRabbitMq((context, cfg) =>
                 {
                     cfg.Host(new Uri(options.RabbitMqUrl));
+                    cfg.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000, 15000));
                     cfg.ConfigureEndpoints(context);
                 });
             }
             else
             {
-                x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                x.UsingInMemory((context, cfg) =>
+                {
+                    cfg.UseMessageRetry(r => r.Intervals(100, 500, 1000, 5000, 15000));
+                    cfg.ConfigureEndpoints(context);
+                });
             }
         });
         return builder;

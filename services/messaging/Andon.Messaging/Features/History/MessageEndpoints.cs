@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using Andon.BuildingBlocks.Auth;
+using Andon.BuildingBlocks.Errors;
+using Andon.Messaging.Domain;
+using Andon.Messaging.Infrastructure.Hub;
+using Andon.Messaging.Infrastructure.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Andon.Messaging.Features.History;
+
+public sealed record MessagePage(IReadOnlyList<MessageDto> Messages, bool HasMore);
+
+public sealed record EditDto(string PreviousContent, DateTimeOffset EditedAt, string EditedBy);
+
+public sealed record PresenceDto(IReadOnlyList<string> Online);
+
+/// <summary>
+/// Messages over REST: history by keyset (newest first, <c>before_seq</c> or <c>before</c>), catch-up
+/// after a sequence number (oldest first), the send for integrations, edit history and presence.
+/// </summary>
+public static class MessageEndpoints
+{
+    public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
+    {
+        var room = app.MapGroup("/api/rooms/{id:guid}").RequireAuthorization().WithTags("Messages");
+        room.MapGet("/messages", History);
+        room.MapPost("/messages", Send);
+        room.MapGet("/messages/{message_id}/edits", Edits);
+        room.MapGet("/presence", Presence);
+        return app;
+    }
+
+    private static async Task<IResult?> Refuse(Guid id, ClaimsPrincipal user, MessagingDb db, CancellationToken cancellationToken)
+    {
+        if (await db.Rooms.FindAsync([id], cancellationToken) is null)
+        {
+            return ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.");
+        }
+
+        var userId = user.UserId();
+        return user.IsAdmin() || await db.Members.AnyAsync(m => m.RoomId == id && m.UserId == userId, cancellationToken)
+            ? null
+            : ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "You are not a member of this room.");
+    }
+
+    private static async Task<IResult> History(
+        Guid id,
+        int? limit,
+        [FromQuery(Name = "before_seq")] long? beforeSeq,
+        string? before,
+        [FromQuery(Name = "after_seq")] long? afterSeq,
+        ClaimsPrincipal user,
+        MessagingDb db,
+        CancellationToken cancellationToken)
+    {
+        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        var take = limit ?? 50;
+        var errors = new Dictionary<string, string[]>();
+        if (take is < 1 or > 200)
+        {
+            errors["limit"] = ["limit must be between 1 and 200."];
+        }
+
+        DateTimeOffset beforeTime = default;
+        if (before is not null && !DateTimeOffset.TryParse(before, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out beforeTime))
+        {
+            errors["before"] = ["before must be an ISO-8601 time."];
+        }
+
+        if (afterSeq is not null && (beforeSeq is not null || before is not null))
+        {
+            errors["after_seq"] = ["after_seq cannot be combined with before_seq or before."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblem.Validation(errors);
+        }
+
+        var messages = db.Messages.AsNoTracking().Where(m => m.RoomId == id);
+        List<Message> page;
+        if (afterSeq is { } after)
+        {
+            page = await messages.Where(m => m.SequenceNumber > after).OrderBy(m => m.SequenceNumber).Take(take + 1).ToListAsync(cancellationToken);
+        }
+        else
+        {
+            if (beforeSeq is { } seq)
+            {
+                messages = messages.Where(m => m.SequenceNumber < seq);
+            }
+
+            if (before is not null)
+            {
+                messages = messages.Where(m => m.CreatedAt < beforeTime);
+            }
+
+            page = await messages.OrderByDescending(m => m.SequenceNumber).Take(take + 1).ToListAsync(cancellationToken);
+        }
+
+        var hasMore = page.Count > take;
+        page = page.Take(take).ToList();
+        return TypedResults.Ok(new MessagePage(await ToDtos(db, page, cancellationToken), hasMore));
+    }
+
+    private static async Task<IResult> Send(Guid id, JsonElement body, ClaimsPrincipal user, MessagingDb db, RoomWriter writer, SendRateLimiter limiter, CancellationToken cancellationToken)
+    {
+        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            return ApiProblem.Validation("body", "The body is a JSON object like the message frame.");
+        }
+
+        var (input, code, error) = MessageInput.Parse(body, Guid.NewGuid().ToString());
+        if (input is null)
+        {
+            return code == "too_large"
+                ? ApiProblem.Create(StatusCodes.Status413PayloadTooLarge, "too_large", error!)
+                : ApiProblem.Validation("message", error!);
+        }
+
+        if (!limiter.TryTake(user.UserId()))
+        {
+            return ApiProblem.Create(StatusCodes.Status429TooManyRequests, ApiProblem.RateLimited, "At most 10 messages a second; slow down.");
+        }
+
+        var result = await writer.SubmitAsync(new PostMessage(id, new Actor(user.UserId(), user.DisplayName(), user.IsAdmin()), input));
+        return result switch
+        {
+            { Ok: true, Value: Message message } => TypedResults.Created($"/api/rooms/{id}/messages/{message.MessageId}", (await ToDtos(db, [message], cancellationToken))[0]),
+            { ErrorCode: "insufficient_permissions" } => ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, result.ErrorMessage!),
+            { ErrorCode: "room_closed" } => ApiProblem.Create(StatusCodes.Status409Conflict, "room_closed", result.ErrorMessage!),
+            { ErrorCode: "not_found" } => ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, result.ErrorMessage!),
+            _ => ApiProblem.Unavailability(result.ErrorMessage ?? "Try again."),
+        };
+    }
+
+    private static async Task<IResult> Edits(Guid id, [FromRoute(Name = "message_id")] Guid messageId, ClaimsPrincipal user, MessagingDb db, CancellationToken cancellationToken)
+    {
+        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!await db.Messages.AnyAsync(m => m.MessageId == messageId && m.RoomId == id, cancellationToken))
+        {
+            return ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Message not found.");
+        }
+
+        var edits = await db.Edits.AsNoTracking().Where(e => e.MessageId == messageId).OrderBy(e => e.Id).ToListAsync(cancellationToken);
+        return TypedResults.Ok(edits.Select(e => new EditDto(e.PreviousContent, e.EditedAt, e.EditedBy)).ToList());
+    }
+
+    private static async Task<IResult> Presence(Guid id, ClaimsPrincipal user, MessagingDb db, RoomHub hub, CancellationToken cancellationToken) =>
+        await Refuse(id, user, db, cancellationToken) ?? TypedResults.Ok(new PresenceDto(hub.Online(id)));
+
+    private static async Task<List<MessageDto>> ToDtos(MessagingDb db, List<Message> page, CancellationToken cancellationToken)
+    {
+        var ids = page.Select(m => m.MessageId).ToList();
+        var reactions = await db.Reactions.AsNoTracking().Where(r => ids.Contains(r.MessageId)).ToListAsync(cancellationToken);
+        var byMessage = reactions.ToLookup(r => r.MessageId);
+        return page.Select(m => MessageDto.From(m, byMessage[m.MessageId])).ToList();
+    }
+}

@@ -1,0 +1,168 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+
+namespace Andon.Messaging.Infrastructure.Hub;
+
+/// <summary>
+/// The connections of every room on this instance, who is online and who is typing. Broadcasting
+/// serialises a frame once and queues the same bytes on each connection.
+/// </summary>
+internal sealed class RoomHub(TimeProvider clock)
+{
+    private static readonly TimeSpan TypingClearsAfter = TimeSpan.FromSeconds(3);
+    private readonly ConcurrentDictionary<Guid, RoomConnections> rooms = new();
+
+    private sealed class RoomConnections
+    {
+        public List<Connection> Connections { get; } = [];
+
+        public Dictionary<string, ITimer> Typing { get; } = new(StringComparer.Ordinal);
+    }
+
+    public IReadOnlyList<string> Online(Guid roomId)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return [];
+        }
+
+        lock (room)
+        {
+            return room.Connections.Select(c => c.UserId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        }
+    }
+
+    /// <summary>Adds the connection; the room hears the new presence if this user was not online yet.</summary>
+    public void Join(Connection connection)
+    {
+        var room = rooms.GetOrAdd(connection.RoomId, _ => new RoomConnections());
+        bool arrived;
+        lock (room)
+        {
+            arrived = room.Connections.All(c => c.UserId != connection.UserId);
+            room.Connections.Add(connection);
+        }
+
+        if (arrived)
+        {
+            BroadcastPresence(connection.RoomId);
+        }
+    }
+
+    public void Leave(Connection connection)
+    {
+        if (!rooms.TryGetValue(connection.RoomId, out var room))
+        {
+            return;
+        }
+
+        bool left;
+        lock (room)
+        {
+            room.Connections.Remove(connection);
+            left = room.Connections.All(c => c.UserId != connection.UserId);
+        }
+
+        if (left)
+        {
+            SetTyping(connection.RoomId, connection.UserId, false);
+            BroadcastPresence(connection.RoomId);
+        }
+    }
+
+    public void Broadcast(Guid roomId, byte[] frame, long seq = 0, string? exceptUserId = null)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return;
+        }
+
+        Connection[] targets;
+        lock (room)
+        {
+            targets = [.. room.Connections];
+        }
+
+        foreach (var connection in targets)
+        {
+            if (exceptUserId is null || connection.UserId != exceptUserId)
+            {
+                connection.Send(frame, seq);
+            }
+        }
+    }
+
+    /// <summary>Typing shows to the others and clears itself 3 s after the last typing frame.</summary>
+    public void SetTyping(Guid roomId, string userId, bool isTyping)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return;
+        }
+
+        bool changed;
+        lock (room)
+        {
+            var was = room.Typing.Remove(userId, out var timer);
+            timer?.Dispose();
+            if (isTyping)
+            {
+                room.Typing[userId] = clock.CreateTimer(_ => SetTyping(roomId, userId, false), null, TypingClearsAfter, Timeout.InfiniteTimeSpan);
+            }
+
+            changed = was != isTyping;
+        }
+
+        if (changed)
+        {
+            Broadcast(roomId, Frames.Serialize(new TypingFrame("typing", userId, isTyping)), exceptUserId: userId);
+        }
+    }
+
+    /// <summary>Closes the connections of one user (removed from the room) or of everyone (room deleted).</summary>
+    public void Close(Guid roomId, string? userId, WebSocketCloseStatus status, string reason)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return;
+        }
+
+        Connection[] targets;
+        lock (room)
+        {
+            targets = room.Connections.Where(c => userId is null || c.UserId == userId).ToArray();
+        }
+
+        foreach (var connection in targets)
+        {
+            connection.Close(status, reason);
+        }
+    }
+
+    public void SetRole(Guid roomId, string userId, string role)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return;
+        }
+
+        lock (room)
+        {
+            foreach (var connection in room.Connections.Where(c => c.UserId == userId))
+            {
+                connection.Role = role;
+            }
+        }
+    }
+
+    public IEnumerable<Connection> All() => rooms.Values.SelectMany(r =>
+    {
+        lock (r)
+        {
+            return r.Connections.ToArray();
+        }
+    });
+
+    private void BroadcastPresence(Guid roomId) =>
+        Broadcast(roomId, Frames.Serialize(new PresenceFrame("presence", Online(roomId))));
+}
