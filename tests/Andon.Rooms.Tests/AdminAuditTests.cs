@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
+using Andon.Testing;
 using Microsoft.Data.Sqlite;
-using static Andon.Rooms.Tests.StandaloneRooms;
+using static Andon.Testing.StandaloneSystem;
 
 namespace Andon.Rooms.Tests;
 
 /// <summary>What an admin does beyond their own role is written to the audit table; what members do within theirs is not.</summary>
 [Collection(StandaloneRoomsMode.Name)]
-public sealed class AdminAuditTests(StandaloneRooms system)
+public sealed class AdminAuditTests(StandaloneSystem system)
 {
     private async Task<long> AuditRows(Guid roomId)
     {

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using Andon.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using static Andon.Rooms.Tests.StandaloneRooms;
+using static Andon.Testing.StandaloneSystem;
 
 namespace Andon.Rooms.Tests;
 
@@ -13,7 +14,7 @@ namespace Andon.Rooms.Tests;
 /// endpoint without a row fails <see cref="Every_rooms_endpoint_has_a_row"/>.
 /// </summary>
 [Collection(StandaloneRoomsMode.Name)]
-public sealed class AuthorizationMatrixTests(StandaloneRooms system)
+public sealed class AuthorizationMatrixTests(StandaloneSystem system)
 {
     private static readonly string?[] Callers = [null, NonMember, Viewer, Editor, Owner, Admin];
 

@@ -1,13 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using static Andon.Rooms.Tests.StandaloneRooms;
+using Andon.Testing;
+using static Andon.Testing.StandaloneSystem;
 
 namespace Andon.Rooms.Tests;
 
 /// <summary>Lifecycle, list, templates and ownership, in standalone.</summary>
 [Collection(StandaloneRoomsMode.Name)]
-public sealed class RoomBehaviourTests(StandaloneRooms system)
+public sealed class RoomBehaviourTests(StandaloneSystem system)
 {
     private static Uri At(string path) => new(path, UriKind.Relative);
 

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Andon.Testing;
+using Xunit;
 
-namespace Andon.Rooms.Tests;
+namespace Andon.Testing;
 
 /// <summary>Standalone (SQLite, in-process bus, development directory) with a bearer client per development account.</summary>
-public sealed class StandaloneRooms : IAsyncLifetime
+public sealed class StandaloneSystem : IAsyncLifetime
 {
     public const string Owner = "operator@andon.local";
     public const string Editor = "maintenance@andon.local";
@@ -27,6 +27,7 @@ public sealed class StandaloneRooms : IAsyncLifetime
         {
             ["ConnectionStrings__Identity"] = $"Data Source={Path.Combine(DataFolder, "identity.db")}",
             ["ConnectionStrings__Rooms"] = $"Data Source={Path.Combine(DataFolder, "rooms.db")}",
+            ["ConnectionStrings__Messaging"] = $"Data Source={Path.Combine(DataFolder, "messaging.db")}",
             ["Identity__KeysPath"] = Path.Combine(DataFolder, "keys", "identity"),
             ["Gateway__KeysPath"] = Path.Combine(DataFolder, "keys", "gateway"),
         });
@@ -46,6 +47,8 @@ public sealed class StandaloneRooms : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    public string Token(string user) => tokens[user];
 
     /// <summary>A client acting as <paramref name="user"/>; null for anonymous.</summary>
     public HttpClient As(string? user)
@@ -78,10 +81,4 @@ public sealed class StandaloneRooms : IAsyncLifetime
     }
 
     public static async Task<JsonElement> Json(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
-}
-
-[CollectionDefinition(Name)]
-public sealed class StandaloneRoomsMode : ICollectionFixture<StandaloneRooms>
-{
-    public const string Name = "standalone rooms";
 }
