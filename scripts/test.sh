@@ -24,7 +24,9 @@ rm -rf "$results"
 mkdir -p "$results"
 echo "== dotnet test"
 dotnet_rc=0
-dotnet test Andon.slnx -c Release \
+# Build everything first: tests start the hosts as processes from their build output.
+dotnet build Andon.slnx -c Release || dotnet_rc=$?
+((dotnet_rc != 0)) || dotnet test Andon.slnx -c Release --no-build \
     --logger "console;verbosity=normal" \
     --logger "trx;LogFilePrefix=results" \
     --results-directory "$results" || dotnet_rc=$?

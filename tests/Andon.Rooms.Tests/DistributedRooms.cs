@@ -63,9 +63,14 @@ public sealed class DistributedRooms : IAsyncLifetime
             await listener.DisposeAsync();
         }
 
-        await Gateway.DisposeAsync();
-        await Rooms.DisposeAsync();
-        await Identity.DisposeAsync();
+        foreach (var host in new[] { Gateway, Rooms, Identity })
+        {
+            if (host is not null)
+            {
+                await host.DisposeAsync();
+            }
+        }
+
         await RoomsDatabase.DisposeAsync();
         await IdentityDatabase.DisposeAsync();
     }

@@ -169,12 +169,9 @@ internal sealed class React(Guid roomId, Actor actor, Guid messageId, string emo
             reactions.Remove(mine!);
         }
 
-        var stored = await reactions.AsNoTracking().Where(r => r.MessageId == messageId).ToListAsync(cancellationToken);
-        var current = stored.Where(r => !(r.UserId == actor.UserId && r.Emoji == emoji)).ToList();
-        if (add)
-        {
-            current.Add(new Reaction { MessageId = messageId, UserId = actor.UserId, Emoji = emoji });
-        }
+        // Stored reactions, with this batch's additions and without its removals.
+        await reactions.Where(r => r.MessageId == messageId).LoadAsync(cancellationToken);
+        var current = reactions.Local.Where(r => r.MessageId == messageId).ToList();
 
         var seq = batch.NextSeq();
         batch.Record(new ReactionFrame(add ? "reaction_added" : "reaction_removed", messageId, actor.UserId, emoji, Frames.Summarise(current), seq), seq);

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.WebSockets;
+using System.Text.Json;
+using Andon.Testing;
+using static Andon.Testing.StandaloneSystem;
+
+namespace Andon.Messaging.Tests;
+
+/// <summary>Edits, deletes, reactions, typing, room events as system frames, removal and deletion, history over REST.</summary>
+[Collection(StandaloneMessagingMode.Name)]
+public sealed class RoomLifeTests(StandaloneSystem system)
+{
+    private static string Type(JsonElement f) => f.GetProperty("type").GetString()!;
+
+    private static Uri At(string path) => new(path, UriKind.Relative);
+
+    private static async Task<JsonElement> Send(WsClient client, string clientId, string content)
+    {
+        await client.SendMessageAsync(clientId, content);
+        return await client.NextAsync(f => Type(f) == "ack" && f.GetProperty("client_id").GetString() == clientId);
+    }
+
+    [Fact]
+    public async Task Edits_deletes_and_reactions_take_sequence_numbers_and_follow_the_rules()
+    {
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await using var editor = await system.Connect(room, Editor);
+        var ack = await Send(owner, "m-1", "溫度 85°C");
+        var messageId = ack.GetProperty("message_id").GetGuid();
+        var seq = ack.GetProperty("sequence_number").GetInt64();
+
+        await owner.SendJsonAsync(new { type = "edit_message", message_id = messageId, content = "溫度穩定在 75°C" });
+        var edited = await editor.NextOfTypeAsync("message_edited");
+        Assert.Equal("溫度穩定在 75°C", edited.GetProperty("content").GetString());
+        Assert.Equal(seq + 1, edited.GetProperty("seq").GetInt64());
+
+        await editor.SendJsonAsync(new { type = "edit_message", message_id = messageId, content = "not mine" });
+        Assert.Equal("insufficient_permissions", (await editor.NextOfTypeAsync("error")).GetProperty("code").GetString());
+        await editor.SendJsonAsync(new { type = "delete_message", message_id = messageId });
+        Assert.Equal("insufficient_permissions", (await editor.NextOfTypeAsync("error")).GetProperty("code").GetString());
+
+        await editor.SendJsonAsync(new { type = "add_reaction", message_id = messageId, emoji = "👍" });
+        await editor.SendJsonAsync(new { type = "add_reaction", message_id = messageId, emoji = "👍" });
+        await owner.SendJsonAsync(new { type = "add_reaction", message_id = messageId, emoji = "👍" });
+        var first = await owner.NextAsync(f => Type(f) == "reaction_added" && f.GetProperty("user_id").GetString() == Editor);
+        var second = await owner.NextAsync(f => Type(f) == "reaction_added" && f.GetProperty("user_id").GetString() == Owner);
+        Assert.Equal(seq + 2, first.GetProperty("seq").GetInt64());
+        Assert.Equal(seq + 3, second.GetProperty("seq").GetInt64());
+        Assert.Equal(2, second.GetProperty("reactions").GetProperty("👍").GetProperty("count").GetInt32());
+
+        await owner.SendJsonAsync(new { type = "delete_message", message_id = messageId });
+        var deleted = await editor.NextOfTypeAsync("message_deleted");
+        Assert.Equal(seq + 4, deleted.GetProperty("seq").GetInt64());
+
+        using var client = system.As(Owner);
+        var history = await StandaloneSystem.Json(await client.GetAsync(At($"/api/rooms/{room}/messages")));
+        var stored = history.GetProperty("messages").EnumerateArray().Single(m => m.GetProperty("message_id").GetGuid() == messageId);
+        Assert.Equal(JsonValueKind.Null, stored.GetProperty("content").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, stored.GetProperty("deleted_at").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, stored.GetProperty("edited_at").ValueKind);
+        var edits = await StandaloneSystem.Json(await client.GetAsync(At($"/api/rooms/{room}/messages/{messageId}/edits")));
+        Assert.Equal("溫度 85°C", Assert.Single(edits.EnumerateArray()).GetProperty("previous_content").GetString());
+    }
+
+    [Fact]
+    public async Task Typing_reaches_the_others_and_clears_itself_after_three_seconds()
+    {
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await using var viewer = await system.Connect(room, Viewer);
+
+        await owner.SendJsonAsync(new { type = "typing", is_typing = true });
+
+        var typing = await viewer.NextOfTypeAsync("typing");
+        Assert.Equal(Owner, typing.GetProperty("user_id").GetString());
+        Assert.True(typing.GetProperty("is_typing").GetBoolean());
+        var started = DateTime.UtcNow;
+        var cleared = await viewer.NextOfTypeAsync("typing", TimeSpan.FromSeconds(6));
+        Assert.False(cleared.GetProperty("is_typing").GetBoolean());
+        Assert.InRange(DateTime.UtcNow - started, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5));
+        Assert.DoesNotContain(owner.Received, f => Type(f) == "typing");
+    }
+
+    [Fact]
+    public async Task Room_changes_arrive_as_system_frames_in_sequence_and_a_resolved_room_refuses_sends()
+    {
+        var room = await system.ReadyRoomAsync();
+        await using var editor = await system.Connect(room, Editor);
+        var ack = await Send(editor, "s-1", "before resolving");
+        using var owner = system.As(Owner);
+
+        Assert.Equal(HttpStatusCode.OK, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/status"), new { status = "resolved", resolution_notes = "已修復" })).StatusCode);
+
+        var system1 = await editor.NextAsync(f => Type(f) == "system" && f.GetProperty("event").GetString() == "room_status_changed");
+        Assert.Equal(ack.GetProperty("sequence_number").GetInt64() + 1, system1.GetProperty("seq").GetInt64());
+        Assert.Equal("resolved", system1.GetProperty("data").GetProperty("new_status").GetString());
+        await editor.SendMessageAsync("s-2", "after resolving");
+        Assert.Equal("room_closed", (await editor.NextOfTypeAsync("error")).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_removed_member_is_closed_with_4403_and_a_deleted_room_with_4404()
+    {
+        var room = await system.ReadyRoomAsync();
+        await using var viewer = await system.Connect(room, Viewer);
+        await using var editor = await system.Connect(room, Editor);
+        using var owner = system.As(Owner);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync(At($"/api/rooms/{room}/members/{Viewer}"))).StatusCode);
+
+        Assert.Equal((WebSocketCloseStatus)4403, await viewer.ClosedAsync());
+        var removed = await editor.NextAsync(f => Type(f) == "system" && f.GetProperty("event").GetString() == "member_removed");
+        Assert.Equal(Viewer, removed.GetProperty("user_id").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, (await Assert.ThrowsAsync<WsRefusedException>(() => system.Connect(room, Viewer))).Status);
+
+        using var admin = system.As(Admin);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync(At($"/api/rooms/{room}/permanent"))).StatusCode);
+        Assert.Equal((WebSocketCloseStatus)4404, await editor.ClosedAsync());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync(At($"/api/rooms/{room}/messages"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task History_pages_by_keyset_newest_first_and_catch_up_is_oldest_first()
+    {
+        var room = await system.ReadyRoomAsync();
+        using var owner = system.As(Owner);
+        var sent = new List<long>();
+        for (var i = 0; i < 12; i++)
+        {
+            var response = await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = $"rest-{i}", message_type = "text", content = $"第 {i} 則" });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            sent.Add((await StandaloneSystem.Json(response)).GetProperty("sequence_number").GetInt64());
+            await Task.Delay(110);
+        }
+
+        var page1 = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?limit=5")));
+        var seqs1 = page1.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()).ToList();
+        Assert.Equal(sent.AsEnumerable().Reverse().Take(5), seqs1);
+        Assert.True(page1.GetProperty("has_more").GetBoolean());
+
+        var page2 = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?limit=5&before_seq={seqs1[^1]}")));
+        Assert.Equal(sent.AsEnumerable().Reverse().Skip(5).Take(5), page2.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
+
+        var catchUp = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?after_seq={sent[8]}&limit=10")));
+        Assert.Equal(sent.Skip(9), catchUp.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
+        Assert.False(catchUp.GetProperty("has_more").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync(At($"/api/rooms/{room}/messages?limit=201"))).StatusCode);
+        using var stranger = system.As(NonMember);
+        Assert.Equal(HttpStatusCode.Forbidden, (await stranger.GetAsync(At($"/api/rooms/{room}/messages"))).StatusCode);
+        using var viewer = system.As(Viewer);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { message_type = "text", content = "x" })).StatusCode);
+    }
+}
