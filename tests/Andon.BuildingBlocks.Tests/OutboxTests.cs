@@ -41,6 +41,9 @@ public sealed class OutboxTests : IAsyncLifetime
         }
 
         await host.StartAsync();
+
+        // The consumer's queue must be bound before anything is published to it.
+        await host.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()

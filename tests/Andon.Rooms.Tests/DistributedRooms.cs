@@ -53,6 +53,9 @@ public sealed class DistributedRooms : IAsyncLifetime
         builder.AddAndonBus("rooms-test-" + Guid.NewGuid().ToString("N")[..8]);
         listener = builder.Build();
         await listener.StartAsync();
+
+        // The recorder's queue must be bound before rooms publishes anything the tests look for.
+        await listener.Services.GetRequiredService<IBusControl>().WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60));
     }
 
     public async Task DisposeAsync()

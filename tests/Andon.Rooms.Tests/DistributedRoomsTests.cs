@@ -88,7 +88,7 @@ public sealed class DistributedRoomsTests(DistributedRooms system)
         async Task<JsonElement[]> RoomsFor() =>
             (await BrowserSession.Json(await admin.SendAsync(HttpMethod.Get, "/api/rooms?search=" + equipment))).GetProperty("items").EnumerateArray().ToArray();
         JsonElement[] rooms = [];
-        for (var i = 0; i < 50; i++)
+        for (var i = 0; i < 300; i++)
         {
             rooms = await RoomsFor();
             if (rooms.Length == 1 && rooms[0].GetProperty("alarm_repeat_count").GetInt32() == 1)

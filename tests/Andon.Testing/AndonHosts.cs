@@ -51,6 +51,16 @@ public static class AndonHosts
         ["Rooms__TemplateMembers__equipment_failure__0__Role"] = "owner",
     };
 
+    /// <summary>Messaging on its own PostgreSQL database and RabbitMQ, validating tokens against <paramref name="identity"/>.</summary>
+    public static Dictionary<string, string> Messaging(TestDatabase database, Uri identity) => new()
+    {
+        ["Database__Provider"] = "Postgres",
+        ["ConnectionStrings__Messaging"] = database.ConnectionString,
+        ["Bus__Transport"] = "RabbitMq",
+        ["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString(),
+        ["Auth__Authority"] = identity.ToString(),
+    };
+
     public static string TemporaryFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "andon-tests", Guid.NewGuid().ToString("N"));

@@ -1,7 +1,9 @@
+using System.Data.Common;
 using Andon.BuildingBlocks.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
 namespace Andon.BuildingBlocks.Hosting;
@@ -18,6 +20,7 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems, ILogge
         {
             BadHttpRequestException bad => (bad.StatusCode, ApiProblem.CodeFor(bad.StatusCode), "The request could not be read: " + bad.Message),
             ServiceUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, unavailable.Message),
+            DbException or DbUpdateException { InnerException: DbException } => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, "The database cannot be reached. Try again shortly."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "cancelled", "The client went away."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
         };

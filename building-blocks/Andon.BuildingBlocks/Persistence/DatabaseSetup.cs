@@ -43,11 +43,13 @@ public static class DatabaseSetup
             throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not set.");
         }
 
+        // Migrations first: hosted services start in order, and the outbox dispatcher reads the database.
+        builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddOutbox<TContext>();
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
             builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
-                .UseNpgsql(connectionString, npgsql => npgsql.EnableRetryOnFailure(3))
+                .UseNpgsql(connectionString)
                 .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
         else
@@ -58,7 +60,6 @@ public static class DatabaseSetup
                 .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
 
-        builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
         return builder;
     }

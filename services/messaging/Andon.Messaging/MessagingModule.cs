@@ -3,6 +3,7 @@ using Andon.BuildingBlocks.Persistence;
 using Andon.Messaging.Features.History;
 using Andon.Messaging.Features.Live;
 using Andon.Messaging.Features.RoomCopies;
+using Andon.Messaging.Features.Search;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Builder;
@@ -35,6 +36,7 @@ public static class MessagingModule
         ArgumentNullException.ThrowIfNull(app);
         app.MapWebSocketEndpoint();
         app.MapMessageEndpoints();
+        app.MapSearchEndpoint();
         return app;
     }
 }

@@ -41,6 +41,15 @@ public sealed class Message
 
     public DateTimeOffset? DeletedAt { get; set; }
 
+    /// <summary>Lower-cased searchable text (empty for readings), matched by substring so Chinese needs no word breaking.</summary>
+    public string SearchText { get; private set; } = "";
+
+    public void SetContent(string content)
+    {
+        Content = content;
+        SearchText = MessageType == MessageType.IncidentData ? "" : content.ToLowerInvariant();
+    }
+
     /// <summary>Edits are allowed to the sender for this long after sending.</summary>
     public static readonly TimeSpan EditWindow = TimeSpan.FromMinutes(15);
 }

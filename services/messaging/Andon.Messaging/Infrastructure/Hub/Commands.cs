@@ -75,13 +75,14 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
             SenderId = sender.UserId,
             SenderName = sender.DisplayName,
             MessageType = input.Type,
-            Content = input.Content,
+            Content = "",
             Mentions = input.Mentions,
             FileId = input.FileId,
             Metadata = input.Metadata,
             ClientId = input.ClientId,
             CreatedAt = batch.Now,
         };
+        message.SetContent(input.Content);
         batch.Db.Messages.Add(message);
         batch.Record(new MessageFrame("message", MessageDto.From(message, [])), message.SequenceNumber);
         batch.Db.AddIntegrationEvent(new MessagePosted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, message.SequenceNumber, message.SenderId, Frames.Wire(message.MessageType)));
@@ -110,7 +111,7 @@ internal sealed class EditMessage(Guid roomId, Actor actor, Guid messageId, stri
         }
 
         batch.Db.Edits.Add(new MessageEdit { MessageId = message.MessageId, PreviousContent = message.Content, EditedAt = batch.Now, EditedBy = actor.UserId });
-        message.Content = content;
+        message.SetContent(content);
         message.EditedAt = batch.Now;
         var seq = batch.NextSeq();
         batch.Record(new MessageEditedFrame("message_edited", message.MessageId, content, batch.Now, seq), seq);

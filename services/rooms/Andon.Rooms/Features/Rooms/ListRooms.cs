@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Andon.BuildingBlocks.Auth;
 using Andon.BuildingBlocks.Errors;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Rooms.Domain;
 using Andon.Rooms.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Http;
@@ -96,8 +97,8 @@ internal static class ListRooms
 
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var pattern = "%" + EscapeLike(search.Trim().ToLowerInvariant()) + "%";
-            rooms = rooms.Where(r => EF.Functions.Like(r.SearchText, pattern, "\\"));
+            var pattern = LikePattern.Containing(search);
+            rooms = rooms.Where(r => EF.Functions.Like(r.SearchText, pattern, LikePattern.Escape));
         }
 
         var total = await rooms.CountAsync(cancellationToken);
@@ -115,8 +116,4 @@ internal static class ListRooms
             .ToListAsync(cancellationToken);
         return TypedResults.Ok(new RoomPage(page.Select(p => RoomResponse.From(p.Room, p.Count, p.Mine)).ToList(), total, take, skip));
     }
-
-    /// <summary>LIKE metacharacters typed by a user are searched for literally.</summary>
-    private static string EscapeLike(string term) =>
-        term.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 }

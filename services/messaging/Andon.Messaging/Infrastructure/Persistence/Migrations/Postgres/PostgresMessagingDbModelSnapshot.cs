@@ -140,6 +140,10 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Postgres
                     b.Property<Guid>("RoomId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("SearchText")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<string>("SenderId")
                         .IsRequired()
                         .HasMaxLength(320)

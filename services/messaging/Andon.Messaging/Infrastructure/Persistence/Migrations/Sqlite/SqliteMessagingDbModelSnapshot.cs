@@ -133,6 +133,10 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Sqlite
                     b.Property<Guid>("RoomId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("SearchText")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("SenderId")
                         .IsRequired()
                         .HasMaxLength(320)

@@ -1,0 +1,110 @@
+using System.Net;
+using Andon.Testing;
+
+namespace Andon.Messaging.Tests;
+
+/// <summary>Identity, rooms, messaging and the gateway as separate processes on PostgreSQL, RabbitMQ and slapd.</summary>
+public sealed class DistributedMessaging : IAsyncLifetime
+{
+    private readonly List<HostProcess> hosts = [];
+
+    public TestDatabase[] Databases { get; } = [TestDatabase.Create("msg_identity"), TestDatabase.Create("msg_rooms"), TestDatabase.Create("messaging")];
+
+    public HostProcess Gateway { get; private set; } = null!;
+
+    /// <summary>What the hosts printed, for a failure message.</summary>
+    public string Logs() => string.Join("\n", hosts.Select(h => $"--- {h.Address}\n{h.Output}"));
+
+    public async Task InitializeAsync()
+    {
+        var identityPort = HostProcess.FreePort();
+        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder()), identityPort);
+        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address));
+        var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address));
+        var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
+        gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
+        gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = messaging.Address.ToString();
+        Gateway = await Start("gateway/Andon.Gateway.Api", gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var host in Enumerable.Reverse(hosts))
+        {
+            await host.DisposeAsync();
+        }
+
+        foreach (var database in Databases)
+        {
+            await database.DisposeAsync();
+        }
+    }
+
+    private async Task<HostProcess> Start(string project, Dictionary<string, string> settings, int? port = null)
+    {
+        var host = await HostProcess.StartAsync(project, settings, port);
+        hosts.Add(host);
+        return host;
+    }
+}
+
+public sealed class DistributedMessagingTests(DistributedMessaging system) : IClassFixture<DistributedMessaging>
+{
+    [Fact]
+    public async Task Browsers_talk_through_the_gateway_with_their_session_cookie_and_search_finds_chinese_on_postgres()
+    {
+        using var owner = new BrowserSession(system.Gateway.Address);
+        using var editor = new BrowserSession(system.Gateway.Address);
+        Assert.Equal(HttpStatusCode.OK, (await owner.LoginAsync("op.lin", TestServers.LdapPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await editor.LoginAsync("mt.wang", TestServers.LdapPassword)).StatusCode);
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "二號線沖壓機異常", incident_type = "equipment_failure", severity = "high" });
+        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
+        Assert.Equal(HttpStatusCode.Created, (await owner.SendAsync(HttpMethod.Post, $"/api/rooms/{roomId}/members", new { user_id = "mt.wang@andon.test", role = "editor" })).StatusCode);
+
+        var origin = system.Gateway.Address.ToString().TrimEnd('/');
+        WsClient? ownerSocket = null;
+        for (var i = 0; i < 100 && ownerSocket is null; i++)
+        {
+            try
+            {
+                ownerSocket = await WsClient.ConnectAsync(system.Gateway.Address, roomId, cookie: owner.CookieHeader, origin: origin);
+            }
+            catch (WsRefusedException ex) when (ex.Status is HttpStatusCode.NotFound or HttpStatusCode.Forbidden)
+            {
+                await Task.Delay(100); // messaging has not heard of the room yet
+            }
+        }
+
+        await using var ownerWs = ownerSocket ?? throw new TimeoutException("Messaging never learnt of the room.\n" + system.Logs());
+        await ownerWs.NextOfTypeAsync("hello");
+        WsClient? editorSocket = null;
+        for (var i = 0; i < 100 && editorSocket is null; i++)
+        {
+            try
+            {
+                editorSocket = await WsClient.ConnectAsync(system.Gateway.Address, roomId, cookie: editor.CookieHeader, origin: origin);
+            }
+            catch (WsRefusedException ex) when (ex.Status == HttpStatusCode.Forbidden)
+            {
+                await Task.Delay(100); // the membership has not reached messaging yet
+            }
+        }
+
+        await using var editorWs = editorSocket ?? throw new TimeoutException("The editor's membership never reached messaging.");
+        Assert.Equal("editor", (await editorWs.NextOfTypeAsync("hello")).GetProperty("role").GetString());
+
+        await editorWs.SendMessageAsync("d-1", "沖壓機液壓壓力不足");
+        var ack = await editorWs.NextOfTypeAsync("ack");
+        var seen = (await ownerWs.NextOfTypeAsync("message")).GetProperty("message");
+        Assert.Equal(ack.GetProperty("sequence_number").GetInt64(), seen.GetProperty("sequence_number").GetInt64());
+        Assert.Equal("王維修", seen.GetProperty("sender_name").GetString());
+
+        var search = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, "/api/messages/search?q=" + Uri.EscapeDataString("液壓")));
+        var hit = Assert.Single(search.GetProperty("items").EnumerateArray());
+        Assert.Equal("沖壓機<mark>液壓</mark>壓力不足", hit.GetProperty("highlight").GetString());
+        Assert.Equal("二號線沖壓機異常", hit.GetProperty("room_title").GetString());
+
+        var history = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}/messages"));
+        Assert.Single(history.GetProperty("messages").EnumerateArray());
+    }
+}
