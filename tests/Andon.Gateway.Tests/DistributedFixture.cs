@@ -15,7 +15,7 @@ public sealed class DistributedFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = HostProcess.FreePort();
-        var settings = AndonHosts.Identity(Database, TestServers.Ldap.Port, port, AndonHosts.TemporaryFolder());
+        var settings = AndonHosts.Identity(Database, TestServers.Ldap.Port, port, AndonHosts.TemporaryFolder(), TestServers.NewRabbitMqVirtualHost());
         settings["Identity__AccessTokenMinutes"] = "1";
         Identity = await HostProcess.StartAsync("services/identity/Andon.Identity.Api", settings, port);
     }

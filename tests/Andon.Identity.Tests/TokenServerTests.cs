@@ -20,7 +20,7 @@ public sealed class IdentityHostFixture : IAsyncLifetime
         var port = HostProcess.FreePort();
         Host = await HostProcess.StartAsync(
             "services/identity/Andon.Identity.Api",
-            AndonHosts.Identity(Database, Ldap.Port, port, AndonHosts.TemporaryFolder()),
+            AndonHosts.Identity(Database, Ldap.Port, port, AndonHosts.TemporaryFolder(), TestServers.NewRabbitMqVirtualHost()),
             port);
     }
 

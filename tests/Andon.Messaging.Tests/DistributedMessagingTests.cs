@@ -18,9 +18,10 @@ public sealed class DistributedMessaging : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
-        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder()), identityPort);
-        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address));
-        var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address));
+        var bus = TestServers.NewRabbitMqVirtualHost();
+        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
+        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
+        var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address, bus));
         var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = messaging.Address.ToString();

@@ -35,11 +35,12 @@ public sealed class DistributedRooms : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
+        var bus = TestServers.NewRabbitMqVirtualHost();
         Identity = await HostProcess.StartAsync(
             "services/identity/Andon.Identity.Api",
-            AndonHosts.Identity(IdentityDatabase, TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder()),
+            AndonHosts.Identity(IdentityDatabase, TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus),
             identityPort);
-        Rooms = await HostProcess.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(RoomsDatabase, Identity.Address));
+        Rooms = await HostProcess.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(RoomsDatabase, Identity.Address, bus));
         var gateway = AndonHosts.Gateway(Identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = Rooms.Address.ToString();
         Gateway = await HostProcess.StartAsync("gateway/Andon.Gateway.Api", gateway);
@@ -47,7 +48,7 @@ public sealed class DistributedRooms : IAsyncLifetime
         var builder = WebApplication.CreateBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Bus:Transport"] = "RabbitMq";
-        builder.Configuration["Bus:RabbitMqUrl"] = TestServers.RabbitMq.ToString();
+        builder.Configuration["Bus:RabbitMqUrl"] = bus.ToString();
         builder.Services.AddSingleton(this);
         builder.AddBusConsumers(x => x.AddConsumer<Recorder>());
         builder.AddAndonBus("rooms-test-" + Guid.NewGuid().ToString("N")[..8]);

@@ -7,13 +7,13 @@ public static class AndonHosts
     public const string PlantFloorSecret = "plant-floor-test-secret";
 
     /// <summary>Identity on its own PostgreSQL database and RabbitMQ, signing in against the test directory at <paramref name="ldapPort"/>.</summary>
-    public static Dictionary<string, string> Identity(TestDatabase database, int ldapPort, int port, string keysPath)
+    public static Dictionary<string, string> Identity(TestDatabase database, int ldapPort, int port, string keysPath, Uri? bus = null)
     {
         var settings = TestServers.LdapDirectorySettings(TestServers.Ldap.Host, ldapPort);
         settings["Database__Provider"] = "Postgres";
         settings["ConnectionStrings__Identity"] = database.ConnectionString;
         settings["Bus__Transport"] = "RabbitMq";
-        settings["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString();
+        settings["Bus__RabbitMqUrl"] = (bus ?? TestServers.RabbitMq).ToString();
         settings["Identity__Issuer"] = $"http://127.0.0.1:{port}/";
         settings["Identity__KeysPath"] = keysPath;
         settings["Identity__Clients__0__ClientId"] = "andon-gateway";
@@ -40,24 +40,24 @@ public static class AndonHosts
     };
 
     /// <summary>Rooms on its own PostgreSQL database and RabbitMQ, validating tokens against <paramref name="identity"/>.</summary>
-    public static Dictionary<string, string> Rooms(TestDatabase database, Uri identity) => new()
+    public static Dictionary<string, string> Rooms(TestDatabase database, Uri identity, Uri bus) => new()
     {
         ["Database__Provider"] = "Postgres",
         ["ConnectionStrings__Rooms"] = database.ConnectionString,
         ["Bus__Transport"] = "RabbitMq",
-        ["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString(),
+        ["Bus__RabbitMqUrl"] = bus.ToString(),
         ["Auth__Authority"] = identity.ToString(),
         ["Rooms__TemplateMembers__equipment_failure__0__UserId"] = "mt.wang@andon.test",
         ["Rooms__TemplateMembers__equipment_failure__0__Role"] = "owner",
     };
 
     /// <summary>Messaging on its own PostgreSQL database and RabbitMQ, validating tokens against <paramref name="identity"/>.</summary>
-    public static Dictionary<string, string> Messaging(TestDatabase database, Uri identity) => new()
+    public static Dictionary<string, string> Messaging(TestDatabase database, Uri identity, Uri bus) => new()
     {
         ["Database__Provider"] = "Postgres",
         ["ConnectionStrings__Messaging"] = database.ConnectionString,
         ["Bus__Transport"] = "RabbitMq",
-        ["Bus__RabbitMqUrl"] = TestServers.RabbitMq.ToString(),
+        ["Bus__RabbitMqUrl"] = bus.ToString(),
         ["Auth__Authority"] = identity.ToString(),
     };
 

@@ -10,6 +10,35 @@ public static class TestServers
 
     public static Uri RabbitMq => new(Require("ANDON_TEST_RABBITMQ"));
 
+    /// <summary>
+    /// A RabbitMQ virtual host of its own, so that the services of one test fixture never consume
+    /// another fixture's events (they share queue names, as replicas of one service do).
+    /// </summary>
+    public static Uri NewRabbitMqVirtualHost()
+    {
+        var name = "andon-test-" + Guid.NewGuid().ToString("N")[..12];
+        RabbitMqCtl("add_vhost", name);
+        RabbitMqCtl("set_permissions", "-p", name, RabbitMq.UserInfo.Split(':')[0], ".*", ".*", ".*");
+        return new UriBuilder(RabbitMq) { Path = "/" + name }.Uri;
+    }
+
+    private static void RabbitMqCtl(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("rabbitmqctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("rabbitmqctl did not start.");
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(60_000) || process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed: {error.Result}");
+        }
+    }
+
     public static Uri Ldap => new(Require("ANDON_TEST_LDAP"));
 
     public static Uri S3 => new(Require("ANDON_TEST_S3"));

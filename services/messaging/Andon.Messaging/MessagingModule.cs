@@ -4,9 +4,12 @@ using Andon.Messaging.Features.History;
 using Andon.Messaging.Features.Live;
 using Andon.Messaging.Features.RoomCopies;
 using Andon.Messaging.Features.Search;
+using Andon.Messaging.Infrastructure.Backplane;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
+using MassTransit;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -21,12 +24,36 @@ public static class MessagingModule
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.AddAndonDatabase<MessagingDb, PostgresMessagingDb, SqliteMessagingDb>("Messaging");
         builder.Services.AddSingleton<RoomHub>();
+        builder.Services.AddSingleton<GapFiller>();
+        var instance = new InstanceId(Guid.NewGuid());
+        builder.Services.AddSingleton(instance);
+        var distributed = builder.Configuration.GetValue("Bus:Transport", BusTransport.InMemory) == BusTransport.RabbitMq;
+        if (distributed)
+        {
+            builder.Services.AddSingleton<IBackplane, RabbitMqBackplane>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IBackplane, NoBackplane>();
+        }
+
         builder.Services.AddSingleton<RoomWriter>();
         builder.Services.AddSingleton<SendRateLimiter>();
         builder.AddBusConsumers(x =>
         {
             x.AddConsumer<RoomEventConsumers>();
             x.AddConsumer<PostedElsewhereConsumers>();
+            if (distributed)
+            {
+                // One queue per instance, deleted with it; frames of a room are delivered in order.
+                x.AddConsumer<BackplaneConsumer>().Endpoint(e =>
+                {
+                    e.Name = "messaging-backplane";
+                    e.InstanceId = instance.Value.ToString("N")[..12];
+                    e.Temporary = true;
+                    e.ConcurrentMessageLimit = 1;
+                });
+            }
         });
         return builder;
     }

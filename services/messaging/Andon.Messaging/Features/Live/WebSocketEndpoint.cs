@@ -32,7 +32,7 @@ public static class WebSocketEndpoint
         return app;
     }
 
-    private static async Task Handle(HttpContext context, MessagingDb db, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, IHostApplicationLifetime lifetime)
+    private static async Task Handle(HttpContext context, MessagingDb db, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IHostApplicationLifetime lifetime)
     {
         if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out var roomId) || await db.Rooms.FindAsync([roomId], context.RequestAborted) is null)
         {
@@ -62,6 +62,7 @@ public static class WebSocketEndpoint
         });
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var connection = new Connection(socket, roomId, actor.UserId) { Role = member?.Role ?? "admin" };
+        connection.OnGap(gaps.Request);
         hub.Join(connection);
         Task writerLoop = Task.CompletedTask;
         try
@@ -69,6 +70,7 @@ public static class WebSocketEndpoint
             var lastSeq = await db.Counters.AsNoTracking().Where(c => c.RoomId == roomId).Select(c => c.LastSeq).FirstOrDefaultAsync(closing.Token);
             await connection.SendNowAsync(Frames.Serialize(new HelloFrame("hello", roomId, actor.UserId, connection.Role, lastSeq, hub.Online(roomId))), 0, closing.Token);
             await ReplayAsync(context, db, connection, lastSeq, closing.Token);
+            connection.Synchronised(lastSeq);
             writerLoop = connection.RunWriterAsync(closing.Token);
             await ReceiveAsync(connection, actor, writer, hub, limiter, closing.Token);
         }

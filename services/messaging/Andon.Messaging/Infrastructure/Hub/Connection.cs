@@ -47,21 +47,43 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
 
     public async Task RunWriterAsync(CancellationToken cancellationToken)
     {
+        // Frames numbered past a gap wait here until the gap is filled (by later broadcasts or from
+        // the room's event log), so the client always sees the room's sequence without holes.
+        var held = new SortedDictionary<long, byte[]>();
         try
         {
             await foreach (var (frame, seq) in outgoing.Reader.ReadAllAsync(cancellationToken))
             {
-                if (seq > 0)
+                if (seq == 0)
                 {
-                    if (seq <= lastSentSeq)
-                    {
-                        continue;
-                    }
+                    await Socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken);
+                    continue;
+                }
 
-                    lastSentSeq = seq;
+                if (seq <= lastSentSeq)
+                {
+                    continue;
+                }
+
+                if (seq > lastSentSeq + 1)
+                {
+                    held[seq] = frame;
+                    gapFiller?.Invoke(this, lastSentSeq + 1, seq - 1);
+                    continue;
                 }
 
                 await Socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken);
+                lastSentSeq = seq;
+                while (held.Remove(lastSentSeq + 1, out var next))
+                {
+                    await Socket.SendAsync(next, WebSocketMessageType.Text, true, cancellationToken);
+                    lastSentSeq++;
+                }
+
+                foreach (var stale in held.Keys.Where(k => k <= lastSentSeq).ToList())
+                {
+                    held.Remove(stale);
+                }
             }
 
             if (closeStatus is { } status && Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -75,6 +97,14 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
             // The socket is gone; the receive loop ends too.
         }
     }
+
+    private Action<Connection, long, long>? gapFiller;
+
+    /// <summary>Called with (connection, first missing, last missing) when numbered frames arrive past a gap.</summary>
+    public void OnGap(Action<Connection, long, long> fill) => gapFiller = fill;
+
+    /// <summary>The client is up to date to <paramref name="seq"/> (its hello, or the end of its replay).</summary>
+    public void Synchronised(long seq) => lastSentSeq = Math.Max(lastSentSeq, seq);
 
     private WebSocketCloseStatus? closeStatus;
     private string? closeReason;

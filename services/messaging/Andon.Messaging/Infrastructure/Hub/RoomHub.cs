@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.WebSockets;
+using Andon.Messaging.Infrastructure.Backplane;
 
 namespace Andon.Messaging.Infrastructure.Hub;
 
@@ -7,7 +8,7 @@ namespace Andon.Messaging.Infrastructure.Hub;
 /// The connections of every room on this instance, who is online and who is typing. Broadcasting
 /// serialises a frame once and queues the same bytes on each connection.
 /// </summary>
-internal sealed class RoomHub(TimeProvider clock)
+internal sealed class RoomHub(TimeProvider clock, IBackplane backplane)
 {
     private static readonly TimeSpan TypingClearsAfter = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<Guid, RoomConnections> rooms = new();
@@ -70,7 +71,22 @@ internal sealed class RoomHub(TimeProvider clock)
         }
     }
 
-    public void Broadcast(Guid roomId, byte[] frame, long seq = 0, string? exceptUserId = null)
+    /// <summary>A committed batch: to this instance's connections now, and to the other instances through the backplane.</summary>
+    public void Publish(Guid roomId, IReadOnlyList<(byte[] Frame, long Seq)> frames)
+    {
+        foreach (var (frame, seq) in frames)
+        {
+            BroadcastLocal(roomId, frame, seq);
+        }
+
+        if (frames.Count > 0)
+        {
+            backplane.Publish(roomId, frames);
+        }
+    }
+
+    /// <summary>To this instance's connections of the room only.</summary>
+    public void BroadcastLocal(Guid roomId, byte[] frame, long seq = 0, string? exceptUserId = null)
     {
         if (!rooms.TryGetValue(roomId, out var room))
         {
@@ -115,12 +131,40 @@ internal sealed class RoomHub(TimeProvider clock)
 
         if (changed)
         {
-            Broadcast(roomId, Frames.Serialize(new TypingFrame("typing", userId, isTyping)), exceptUserId: userId);
+            var frame = Frames.Serialize(new TypingFrame("typing", userId, isTyping));
+            BroadcastLocal(roomId, frame, exceptUserId: userId);
+            backplane.Publish(roomId, [(frame, 0)]);
         }
     }
 
     /// <summary>Closes the connections of one user (removed from the room) or of everyone (room deleted).</summary>
     public void Close(Guid roomId, string? userId, WebSocketCloseStatus status, string reason)
+    {
+        CloseLocal(roomId, userId, status, reason);
+        backplane.Control(new RoomControl(Guid.Empty, roomId, userId, (int)status, reason, null));
+    }
+
+    public void SetRole(Guid roomId, string userId, string role)
+    {
+        SetRoleLocal(roomId, userId, role);
+        backplane.Control(new RoomControl(Guid.Empty, roomId, userId, null, null, role));
+    }
+
+    /// <summary>What another instance asked of this one's connections.</summary>
+    public void ApplyLocal(RoomControl control)
+    {
+        ArgumentNullException.ThrowIfNull(control);
+        if (control.CloseCode is { } code)
+        {
+            CloseLocal(control.RoomId, control.UserId, (WebSocketCloseStatus)code, control.CloseReason ?? "");
+        }
+        else if (control.UserId is not null && control.Role is not null)
+        {
+            SetRoleLocal(control.RoomId, control.UserId, control.Role);
+        }
+    }
+
+    private void CloseLocal(Guid roomId, string? userId, WebSocketCloseStatus status, string reason)
     {
         if (!rooms.TryGetValue(roomId, out var room))
         {
@@ -139,7 +183,7 @@ internal sealed class RoomHub(TimeProvider clock)
         }
     }
 
-    public void SetRole(Guid roomId, string userId, string role)
+    private void SetRoleLocal(Guid roomId, string userId, string role)
     {
         if (!rooms.TryGetValue(roomId, out var room))
         {
@@ -164,5 +208,5 @@ internal sealed class RoomHub(TimeProvider clock)
     });
 
     private void BroadcastPresence(Guid roomId) =>
-        Broadcast(roomId, Frames.Serialize(new PresenceFrame("presence", Online(roomId))));
+        BroadcastLocal(roomId, Frames.Serialize(new PresenceFrame("presence", Online(roomId))));
 }

@@ -106,7 +106,11 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
                 await using var transaction = await db.Database.BeginTransactionAsync();
-                var counter = await db.Counters.FirstOrDefaultAsync(c => c.RoomId == roomId);
+                // On PostgreSQL the row is locked for the batch, so another instance writing the same
+                // room waits for this commit and then reads the new number instead of colliding.
+                var counter = db.Database.IsNpgsql()
+                    ? (await db.Counters.FromSqlInterpolated($"SELECT room_id, last_seq FROM room_counters WHERE room_id = {roomId} FOR UPDATE").ToListAsync()).FirstOrDefault()
+                    : await db.Counters.FirstOrDefaultAsync(c => c.RoomId == roomId);
                 if (counter is null)
                 {
                     counter = new RoomCounter { RoomId = roomId, LastSeq = 0 };
@@ -124,10 +128,7 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
 
-                foreach (var (frame, seq) in batch.Broadcasts)
-                {
-                    hub.Broadcast(roomId, frame, seq);
-                }
+                hub.Publish(roomId, batch.Broadcasts);
 
                 foreach (var action in batch.AfterCommit)
                 {
@@ -141,10 +142,12 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
 
                 return;
             }
-            catch (DbUpdateException ex) when (attempt < 5)
+            catch (DbUpdateException ex) when (attempt < 10)
             {
-                // Another instance took the same numbers first (or a duplicate slipped in): read again and redo.
+                // Another instance took the same numbers first (the first batch of a room, before its
+                // counter row exists, or on SQLite): read again and redo.
                 logger.LogInformation(ex, "Room {RoomId} batch conflicted (attempt {Attempt}); retrying", roomId, attempt);
+                await Task.Delay(Random.Shared.Next(5, 25 * attempt));
             }
 #pragma warning disable CA1031 // Every waiting sender must get an answer, whatever failed.
             catch (Exception ex)

@@ -1,0 +1,87 @@
+using System.Text;
+using Andon.Messaging.Infrastructure.Hub;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Andon.Messaging.Infrastructure.Backplane;
+
+/// <summary>A batch of a room's frames as one instance broadcast them (sequence 0: not numbered, e.g. typing).</summary>
+public sealed record RoomFrames(Guid Origin, Guid RoomId, IReadOnlyList<NumberedFrame> Frames);
+
+public sealed record NumberedFrame(long Seq, string Json);
+
+/// <summary>Something every instance must do to its own connections of a room: close them, or change their role.</summary>
+public sealed record RoomControl(Guid Origin, Guid RoomId, string? UserId, int? CloseCode, string? CloseReason, string? Role);
+
+/// <summary>
+/// Carries each room's frames between messaging instances: every instance has one queue of its own
+/// (a temporary endpoint) bound to the fan-out exchange of <see cref="RoomFrames"/>, never one per room
+/// or connection. An instance delivers its own commits locally at once and ignores its own echo.
+/// </summary>
+internal interface IBackplane
+{
+    void Publish(Guid roomId, IReadOnlyList<(byte[] Frame, long Seq)> frames);
+
+    void Control(RoomControl control);
+}
+
+/// <summary>Standalone (in-process bus): one instance, nothing to carry.</summary>
+internal sealed class NoBackplane : IBackplane
+{
+    public void Publish(Guid roomId, IReadOnlyList<(byte[] Frame, long Seq)> frames)
+    {
+    }
+
+    public void Control(RoomControl control)
+    {
+    }
+}
+
+internal sealed class RabbitMqBackplane(IBus bus, InstanceId instance, ILogger<RabbitMqBackplane> logger) : IBackplane
+{
+    public void Publish(Guid roomId, IReadOnlyList<(byte[] Frame, long Seq)> frames) =>
+        Send(new RoomFrames(instance.Value, roomId, frames.Select(f => new NumberedFrame(f.Seq, Encoding.UTF8.GetString(f.Frame))).ToList()));
+
+    public void Control(RoomControl control) => Send(control with { Origin = instance.Value });
+
+    private void Send<T>(T message)
+        where T : class =>
+        _ = bus.Publish(message).ContinueWith(
+            t => logger.LogWarning(t.Exception, "Backplane publish failed; other instances' clients will fill the gap from the database"),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+}
+
+/// <summary>This process's identity on the backplane.</summary>
+public sealed record InstanceId(Guid Value);
+
+/// <summary>Delivers other instances' frames and controls to this instance's connections.</summary>
+internal sealed class BackplaneConsumer(RoomHub hub, InstanceId instance) : IConsumer<RoomFrames>, IConsumer<RoomControl>
+{
+    public Task Consume(ConsumeContext<RoomFrames> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Message.Origin != instance.Value)
+        {
+            foreach (var frame in context.Message.Frames)
+            {
+                hub.BroadcastLocal(context.Message.RoomId, Encoding.UTF8.GetBytes(frame.Json), frame.Seq);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<RoomControl> context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var c = context.Message;
+        if (c.Origin != instance.Value)
+        {
+            hub.ApplyLocal(c);
+        }
+
+        return Task.CompletedTask;
+    }
+}
