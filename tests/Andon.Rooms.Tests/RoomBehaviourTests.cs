@@ -187,4 +187,28 @@ public sealed class RoomBehaviourTests(StandaloneSystem system)
         Assert.Equal(HttpStatusCode.Conflict, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/members"), new { user_id = Editor, role = "viewer" })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/members"), new { user_id = "someone@andon.local", role = "owner" })).StatusCode);
     }
+
+    [Fact]
+    public async Task A_message_in_the_room_moves_its_last_activity()
+    {
+        var room = await system.NewRoomAsync();
+        using var owner = system.As(Owner);
+        var before = (await Json(await owner.GetAsync(At($"/api/rooms/{room}")))).GetProperty("last_activity_at").GetDateTimeOffset();
+        HttpResponseMessage? sent = null;
+        for (var i = 0; i < 100 && sent?.StatusCode != HttpStatusCode.Created; i++)
+        {
+            await Task.Delay(50); // until messaging has its copy of the room
+            sent = await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = "activity", message_type = "text", content = "現場回報" });
+        }
+
+        Assert.Equal(HttpStatusCode.Created, sent!.StatusCode);
+        var after = before;
+        for (var i = 0; i < 100 && after == before; i++)
+        {
+            await Task.Delay(50);
+            after = (await Json(await owner.GetAsync(At($"/api/rooms/{room}")))).GetProperty("last_activity_at").GetDateTimeOffset();
+        }
+
+        Assert.True(after > before, "MessagePosted did not move last_activity_at.");
+    }
 }

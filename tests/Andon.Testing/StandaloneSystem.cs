@@ -7,7 +7,7 @@ using Xunit;
 namespace Andon.Testing;
 
 /// <summary>Standalone (SQLite, in-process bus, development directory) with a bearer client per development account.</summary>
-public sealed class StandaloneSystem : IAsyncLifetime
+public class StandaloneSystem : IAsyncLifetime
 {
     public const string Owner = "operator@andon.local";
     public const string Editor = "maintenance@andon.local";
@@ -23,14 +23,15 @@ public sealed class StandaloneSystem : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Host = await HostProcess.StartAsync("standalone/Andon.Standalone", new Dictionary<string, string>
+        var settings = new Dictionary<string, string>(Settings())
         {
             ["ConnectionStrings__Identity"] = $"Data Source={Path.Combine(DataFolder, "identity.db")}",
             ["ConnectionStrings__Rooms"] = $"Data Source={Path.Combine(DataFolder, "rooms.db")}",
             ["ConnectionStrings__Messaging"] = $"Data Source={Path.Combine(DataFolder, "messaging.db")}",
             ["Identity__KeysPath"] = Path.Combine(DataFolder, "keys", "identity"),
             ["Gateway__KeysPath"] = Path.Combine(DataFolder, "keys", "gateway"),
-        });
+        };
+        Host = await HostProcess.StartAsync("standalone/Andon.Standalone", settings);
         using var client = Host.CreateClient();
         foreach (var user in new[] { Owner, Editor, Viewer, NonMember, Admin })
         {
@@ -47,6 +48,9 @@ public sealed class StandaloneSystem : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
+
+    /// <summary>Configuration a derived fixture adds to standalone's own.</summary>
+    protected virtual IDictionary<string, string> Settings() => new Dictionary<string, string>();
 
     public string Token(string user) => tokens[user];
 

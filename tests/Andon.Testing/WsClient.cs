@@ -85,16 +85,24 @@ public sealed class WsClient : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException("No matching frame arrived. Received:\n" + string.Join('\n', Received.Select(f => f.GetRawText())));
+            throw new TimeoutException("No matching frame arrived. Received:\n" + Summary());
         }
         catch (ChannelClosedException)
         {
-            throw new InvalidOperationException($"The connection closed ({socket.CloseStatus}) before a matching frame. Received:\n" + string.Join('\n', Received.Select(f => f.GetRawText())));
+            throw new InvalidOperationException($"The connection closed ({socket.CloseStatus}) before a matching frame. Received:\n" + Summary());
         }
     }
 
     public Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null) =>
         NextAsync(f => f.GetProperty("type").GetString() == type, timeout);
+
+    private string Summary()
+    {
+        lock (Received)
+        {
+            return string.Join('\n', Received.Select(f => f.GetRawText() is { Length: > 300 } long_ ? long_[..300] + "…" : f.GetRawText()));
+        }
+    }
 
     /// <summary>Waits until the server closes the connection.</summary>
     public async Task<WebSocketCloseStatus?> ClosedAsync(TimeSpan? timeout = null)

@@ -1,4 +1,5 @@
 using Andon.BuildingBlocks.Bus;
+using Andon.BuildingBlocks.Hosting;
 using Andon.BuildingBlocks.Persistence;
 using Andon.Messaging.Features.History;
 using Andon.Messaging.Features.Live;
@@ -22,6 +23,7 @@ public static class MessagingModule
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddValidatedOptions<MessagingOptions>(builder.Configuration, "Messaging");
         builder.AddAndonDatabase<MessagingDb, PostgresMessagingDb, SqliteMessagingDb>("Messaging");
         builder.Services.AddSingleton<RoomHub>();
         builder.Services.AddSingleton<GapFiller>();

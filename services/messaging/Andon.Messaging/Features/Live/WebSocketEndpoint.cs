@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Andon.Messaging.Features.Live;
 
@@ -32,7 +33,7 @@ public static class WebSocketEndpoint
         return app;
     }
 
-    private static async Task Handle(HttpContext context, MessagingDb db, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IHostApplicationLifetime lifetime)
+    private static async Task Handle(HttpContext context, MessagingDb db, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime)
     {
         if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out var roomId) || await db.Rooms.FindAsync([roomId], context.RequestAborted) is null)
         {
@@ -61,7 +62,7 @@ public static class WebSocketEndpoint
             KeepAliveTimeout = TimeSpan.FromSeconds(10),
         });
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-        var connection = new Connection(socket, roomId, actor.UserId) { Role = member?.Role ?? "admin" };
+        var connection = new Connection(socket, roomId, actor.UserId, options.Value.ConnectionQueueFrames) { Role = member?.Role ?? "admin" };
         connection.OnGap(gaps.Request);
         hub.Join(connection);
         Task writerLoop = Task.CompletedTask;

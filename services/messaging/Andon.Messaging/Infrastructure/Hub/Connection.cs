@@ -27,10 +27,12 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
     /// <summary>Queues a frame; <paramref name="seq"/> is 0 for frames outside the room sequence (ack, presence, typing, errors).</summary>
     public void Send(byte[] frame, long seq = 0)
     {
-        if (!outgoing.Writer.TryWrite((frame, seq)))
+        if (!outgoing.Writer.TryWrite((frame, seq)) && !outgoing.Reader.Completion.IsCompleted)
         {
-            // The client stopped reading: it must not slow the room down.
-            Close(WebSocketCloseStatus.PolicyViolation, "Too slow: reconnect and resume with last_seq.");
+            // The client stopped reading: it must not slow the room down. Its socket is aborted (a
+            // graceful close could wait forever behind the frames it does not read); it reconnects
+            // and resumes with last_seq.
+            Abort();
         }
     }
 
