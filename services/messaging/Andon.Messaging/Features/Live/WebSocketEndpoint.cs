@@ -58,8 +58,8 @@ public static class WebSocketEndpoint
 
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = TimeSpan.FromSeconds(30),
-            KeepAliveTimeout = TimeSpan.FromSeconds(10),
+            KeepAliveInterval = TimeSpan.FromSeconds(options.Value.PingSeconds),
+            KeepAliveTimeout = TimeSpan.FromSeconds(options.Value.PingTimeoutSeconds),
         });
         using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         var connection = new Connection(socket, roomId, actor.UserId, options.Value.ConnectionQueueFrames) { Role = member?.Role ?? "admin" };
