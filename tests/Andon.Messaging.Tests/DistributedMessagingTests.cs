@@ -1,5 +1,12 @@
 using System.Net;
+using System.Text.Json;
+using Andon.BuildingBlocks.Bus;
+using Andon.Contracts;
 using Andon.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Andon.Messaging.Tests;
 
@@ -12,13 +19,16 @@ public sealed class DistributedMessaging : IAsyncLifetime
 
     public HostProcess Gateway { get; private set; } = null!;
 
+    /// <summary>The fixture's RabbitMQ virtual host, where plant-floor systems publish.</summary>
+    public Uri Bus { get; private set; } = null!;
+
     /// <summary>What the hosts printed, for a failure message.</summary>
     public string Logs() => string.Join("\n", hosts.Select(h => $"--- {h.Address}\n{h.Output}"));
 
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
-        var bus = TestServers.NewRabbitMqVirtualHost();
+        var bus = Bus = TestServers.NewRabbitMqVirtualHost();
         var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
         var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
         var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address, bus));
@@ -107,5 +117,26 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
 
         var history = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}/messages"));
         Assert.Single(history.GetProperty("messages").EnumerateArray());
+
+        // A plant-floor system reports readings for the room: they arrive as an incident_data message, once.
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration["Bus:Transport"] = "RabbitMq";
+        builder.Configuration["Bus:RabbitMqUrl"] = system.Bus.ToString();
+        builder.AddAndonBus("plc-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var plc = builder.Build();
+        await plc.StartAsync();
+        var readings = new IncidentDataReported(Guid.NewGuid(), DateTimeOffset.UtcNow, roomId, null, JsonSerializer.SerializeToElement(new { pressure_bar = 42.5 }), "plc-line2");
+        var bus = plc.Services.GetRequiredService<IBus>();
+        await bus.Publish(readings);
+        await bus.Publish(readings);
+        var data = (await ownerWs.NextAsync(f => f.GetProperty("type").GetString() == "message"
+            && f.GetProperty("message").GetProperty("message_type").GetString() == "incident_data", TimeSpan.FromSeconds(30))).GetProperty("message");
+        Assert.Equal(42.5, data.GetProperty("content").GetProperty("pressure_bar").GetDouble());
+        Assert.Equal("plc-line2", data.GetProperty("sender_id").GetString());
+        await plc.StopAsync();
+        await Task.Delay(1000);
+        var after = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}/messages"));
+        Assert.Equal(2, after.GetProperty("messages").GetArrayLength());
     }
 }

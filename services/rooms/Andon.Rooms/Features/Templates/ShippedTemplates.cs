@@ -1,5 +1,6 @@
 using Andon.Rooms.Domain;
 using Andon.Rooms.Infrastructure.Persistence;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -42,7 +43,14 @@ internal sealed class ShippedTemplates(IServiceScopeFactory scopes, IOptions<Roo
             });
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another rooms instance starting at the same moment created them first.
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
