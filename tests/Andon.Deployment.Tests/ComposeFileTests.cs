@@ -5,7 +5,7 @@ namespace Andon.Deployment.Tests;
 
 public sealed partial class ComposeFileTests
 {
-    private static readonly string[] RequiredServices = ["postgres", "rabbitmq", "minio", "identity", "gateway"];
+    private static readonly string[] RequiredServices = ["postgres", "rabbitmq", "minio", "identity", "rooms", "messaging", "gateway"];
 
     [Fact]
     public void Names_the_infrastructure_and_the_built_hosts()
@@ -18,9 +18,13 @@ public sealed partial class ComposeFileTests
         }
 
         Assert.Equal("services/identity/Andon.Identity.Api/Dockerfile", services["identity"].Text("build", "dockerfile"));
+        Assert.Equal("services/rooms/Andon.Rooms.Api/Dockerfile", services["rooms"].Text("build", "dockerfile"));
+        Assert.Equal("services/messaging/Andon.Messaging.Api/Dockerfile", services["messaging"].Text("build", "dockerfile"));
         Assert.Equal("gateway/Andon.Gateway.Api/Dockerfile", services["gateway"].Text("build", "dockerfile"));
-        Assert.Equal(".", services["identity"].Text("build", "context"));
-        Assert.Equal(".", services["gateway"].Text("build", "context"));
+        foreach (var host in new[] { "identity", "rooms", "messaging", "gateway" })
+        {
+            Assert.Equal(".", services[host].Text("build", "context"));
+        }
     }
 
     [Fact]
@@ -65,7 +69,38 @@ public sealed partial class ComposeFileTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal("service_healthy", services["identity"].Text("depends_on", "postgres", "condition"));
         Assert.Equal("service_healthy", services["identity"].Text("depends_on", "rabbitmq", "condition"));
+        foreach (var host in new[] { "rooms", "messaging" })
+        {
+            foreach (var dependency in new[] { "postgres", "rabbitmq", "identity" })
+            {
+                Assert.Equal("service_healthy", services[host].Text("depends_on", dependency, "condition"));
+            }
+
+            Assert.Equal("service_healthy", services["gateway"].Text("depends_on", host, "condition"));
+        }
+
         Assert.Equal("service_healthy", services["gateway"].Text("depends_on", "identity", "condition"));
+    }
+
+    [Theory]
+    [InlineData("rooms", "Rooms")]
+    [InlineData("messaging", "Messaging")]
+    public void Services_use_their_own_database_role_and_identity_for_tokens(string service, string section)
+    {
+        var services = Compose.Load().Services;
+        var environment = Compose.Environment(services[service]).ToDictionary(e => e.Key, e => e.Value);
+
+        Assert.Equal("http://identity:8080/", environment.GetValueOrDefault("Auth__Authority"));
+        Assert.Equal("RabbitMq", environment.GetValueOrDefault("Bus__Transport"));
+        Assert.Equal("Postgres", environment.GetValueOrDefault("Database__Provider"));
+        var connection = environment.GetValueOrDefault($"ConnectionStrings__{section}") ?? "";
+        Assert.Contains($"Database=andon_{service};", connection, StringComparison.Ordinal);
+        Assert.Contains($"Username=andon_{service};", connection, StringComparison.Ordinal);
+        Assert.Contains($"${{ANDON_{service.ToUpperInvariant()}_DB_PASSWORD:?", connection, StringComparison.Ordinal);
+        Assert.Contains($"${{ANDON_{service.ToUpperInvariant()}_DB_PASSWORD:?", Compose.Environment(services["postgres"]).Single(e => e.Key == $"ANDON_{service.ToUpperInvariant()}_DB_PASSWORD").Value, StringComparison.Ordinal);
+        Assert.Equal(
+            $"http://{service}:8080/",
+            Compose.Environment(services["gateway"]).SingleOrDefault(e => e.Key == $"ReverseProxy__Clusters__{service}__Destinations__{service}__Address").Value);
     }
 
     [Fact]

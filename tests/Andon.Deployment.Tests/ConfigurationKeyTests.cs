@@ -2,11 +2,13 @@ using YamlDotNet.RepresentationModel;
 
 namespace Andon.Deployment.Tests;
 
-/// <summary>Every setting that compose and Kubernetes give identity and the gateway binds to a real option.</summary>
+/// <summary>Every setting that compose and Kubernetes give the hosts binds to a real option.</summary>
 public sealed class ConfigurationKeyTests
 {
     [Theory]
     [InlineData("identity")]
+    [InlineData("rooms")]
+    [InlineData("messaging")]
     [InlineData("gateway")]
     public void Compose_environment_binds_to_options(string host)
     {
@@ -19,8 +21,12 @@ public sealed class ConfigurationKeyTests
 
     [Theory]
     [InlineData("k8s/overlays/dev", "identity")]
+    [InlineData("k8s/overlays/dev", "rooms")]
+    [InlineData("k8s/overlays/dev", "messaging")]
     [InlineData("k8s/overlays/dev", "gateway")]
     [InlineData("k8s/overlays/prod", "identity")]
+    [InlineData("k8s/overlays/prod", "rooms")]
+    [InlineData("k8s/overlays/prod", "messaging")]
     [InlineData("k8s/overlays/prod", "gateway")]
     public async Task Kubernetes_environment_binds_to_options(string overlay, string host)
     {
@@ -53,6 +59,15 @@ public sealed class ConfigurationKeyTests
         Assert.NotNull(identity.Check("Directory__Provider", "ActiveDirectory"));
         Assert.NotNull(identity.Check("Directory__Ldap__Port", "ldaps"));
         Assert.NotNull(identity.Check("Gateway__ClientSecret", "x"));
+        Assert.Null(HostSettings.Check("rooms", "Rooms__TemplateMembers__equipment_failure__0__UserId", "u1"));
+        Assert.Null(HostSettings.Check("rooms", "ConnectionStrings__Rooms", "Host=x"));
+        Assert.Null(HostSettings.Check("rooms", "Auth__Authority", "http://identity:8080/"));
+        Assert.NotNull(HostSettings.Check("rooms", "Rooms__TemplateMembers__equipment_failure__x__UserId", "u1"));
+        Assert.NotNull(HostSettings.Check("rooms", "ConnectionStrings__Messaging", "Host=x"));
+        Assert.Null(HostSettings.Check("messaging", "Messaging__PingSeconds", "30"));
+        Assert.Null(HostSettings.Check("messaging", "Bus__Transport", "RabbitMq"));
+        Assert.NotNull(HostSettings.Check("messaging", "Messaging__PingSeconds", "often"));
+        Assert.NotNull(HostSettings.Check("messaging", "Identity__Issuer", "http://identity:8080/"));
         Assert.Null(HostSettings.Check("gateway", "ReverseProxy__Clusters__identity__Destinations__identity__Address", "http://identity:8080/"));
         Assert.NotNull(HostSettings.Check("gateway", "ReverseProxy__Clusters__idp__Destinations__idp__Address", "http://identity:8080/"));
     }

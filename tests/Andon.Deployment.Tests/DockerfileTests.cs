@@ -11,6 +11,8 @@ public sealed class DockerfileTests
     public static TheoryData<string> Hosts => new()
     {
         "services/identity/Andon.Identity.Api/Andon.Identity.Api.csproj",
+        "services/rooms/Andon.Rooms.Api/Andon.Rooms.Api.csproj",
+        "services/messaging/Andon.Messaging.Api/Andon.Messaging.Api.csproj",
         "gateway/Andon.Gateway.Api/Andon.Gateway.Api.csproj",
         "standalone/Andon.Standalone/Andon.Standalone.csproj",
     };

@@ -4,6 +4,8 @@ using Andon.BuildingBlocks.Persistence;
 using Andon.Gateway;
 using Andon.Identity;
 using Andon.Identity.Infrastructure.Directory;
+using Andon.Messaging;
+using Andon.Rooms;
 
 namespace Andon.Deployment.Tests;
 
@@ -11,6 +13,8 @@ namespace Andon.Deployment.Tests;
 public static class HostSettings
 {
     public const string IdentityAppSettings = "services/identity/Andon.Identity.Api/appsettings.json";
+    public const string RoomsAppSettings = "services/rooms/Andon.Rooms.Api/appsettings.json";
+    public const string MessagingAppSettings = "services/messaging/Andon.Messaging.Api/appsettings.json";
     public const string GatewayAppSettings = "gateway/Andon.Gateway.Api/appsettings.json";
 
     /// <summary>The identity host: its module's options, the bus, the database switch and its connection strings.</summary>
@@ -32,6 +36,14 @@ public static class HostSettings
         return keys;
     }
 
+    /// <summary>The rooms host: its module's options, the bus, the database switch, the token authority and its connection strings.</summary>
+    public static OptionKeys Rooms() => Service(RoomsAppSettings)
+        .Options("Rooms", typeof(RoomsOptions));
+
+    /// <summary>The messaging host: its module's options, the bus, the database switch, the token authority and its connection strings.</summary>
+    public static OptionKeys Messaging() => Service(MessagingAppSettings)
+        .Options("Messaging", typeof(MessagingOptions));
+
     /// <summary>The gateway host: the session options and YARP's ReverseProxy section.</summary>
     public static OptionKeys Gateway() => Common()
         .Options("Gateway", typeof(GatewayOptions))
@@ -40,15 +52,17 @@ public static class HostSettings
     /// <summary>The YARP clusters the gateway host defines in its appsettings.json.</summary>
     public static IReadOnlyList<string> GatewayClusters() => JsonKeys(GatewayAppSettings, "ReverseProxy", "Clusters");
 
-    /// <summary>Checks a variable of <paramref name="host"/> ("identity" or "gateway"); null when it is fine.</summary>
+    /// <summary>Checks a variable of <paramref name="host"/> ("identity", "rooms", "messaging" or "gateway"); null when it is fine.</summary>
     public static string? Check(string host, string name, string? value)
     {
         ArgumentNullException.ThrowIfNull(name);
         var problem = host switch
         {
             "identity" => Identity().Check(name, value),
+            "rooms" => Rooms().Check(name, value),
+            "messaging" => Messaging().Check(name, value),
             "gateway" => Gateway().Check(name, value),
-            _ => throw new ArgumentOutOfRangeException(nameof(host), host, "identity or gateway"),
+            _ => throw new ArgumentOutOfRangeException(nameof(host), host, "identity, rooms, messaging or gateway"),
         };
         if (problem is null && host == "gateway" && name.Split("__") is ["ReverseProxy", "Clusters", var cluster, ..])
         {
@@ -60,6 +74,21 @@ public static class HostSettings
         }
 
         return problem;
+    }
+
+    /// <summary>What every service host behind the gateway reads besides its own section: bus, database, token authority, connection strings.</summary>
+    private static OptionKeys Service(string appSettings)
+    {
+        var keys = Common()
+            .Options("Bus", typeof(BusOptions))
+            .Key("Database__Provider", typeof(DatabaseProvider))
+            .Key("Auth__Authority");
+        foreach (var name in JsonKeys(appSettings, "ConnectionStrings"))
+        {
+            keys.Key($"ConnectionStrings__{name}");
+        }
+
+        return keys;
     }
 
     private static OptionKeys Common() => new OptionKeys()

@@ -6,18 +6,22 @@ public sealed class KubernetesManifestTests
 {
     public static TheoryData<string> Overlays => new() { "k8s/overlays/dev", "k8s/overlays/prod" };
 
+    private static readonly string[] Hosts = ["identity", "rooms", "messaging", "gateway"];
+
     [Theory]
     [MemberData(nameof(Overlays))]
-    public async Task Overlay_renders_identity_and_gateway(string overlay)
+    public async Task Overlay_renders_the_built_hosts(string overlay)
     {
         var manifests = await Kustomize.RenderAsync(overlay);
 
         var deployments = manifests.OfKind("Deployment").Select(d => d.Name()).ToList();
-        Assert.Contains("identity", deployments);
-        Assert.Contains("gateway", deployments);
         var services = manifests.OfKind("Service").Select(d => d.Name()).ToList();
-        Assert.Contains("identity", services);
-        Assert.Contains("gateway", services);
+        foreach (var host in Hosts)
+        {
+            Assert.Contains(host, deployments);
+            Assert.Contains(host, services);
+        }
+
         Assert.All(manifests.Where(m => m.Text("kind") != "Namespace"), m => Assert.Equal("andon", m.Text("metadata", "namespace")));
     }
 
@@ -146,6 +150,82 @@ public sealed class KubernetesManifestTests
         var mount = container.Items("volumeMounts").Single(m => m.Text("mountPath") == keysPath);
         var volume = pod.Items("volumes").Single(v => v.Text("name") == mount.Text("name"));
         Assert.Equal("andon-identity-keys", volume.Text("secret", "secretName"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Rooms_and_messaging_take_traffic_only_from_the_gateway(string overlay)
+    {
+        var manifests = await Kustomize.RenderAsync(overlay);
+        var policies = manifests.OfKind("NetworkPolicy").ToList();
+
+        foreach (var host in new[] { "rooms", "messaging" })
+        {
+            var labels = manifests.OfKind("Deployment").Single(d => d.Name() == host).Map("spec", "template", "metadata", "labels")
+                .Entries().ToDictionary(e => e.Key, e => e.Value);
+            var selecting = policies
+                .Where(p => p.Map("spec", "podSelector", "matchLabels") is var match
+                    && (match is null || match.Entries().All(e => labels.GetValueOrDefault(e.Key) == e.Value)))
+                .Where(p => p.Get("spec", "ingress") is not null)
+                .ToList();
+            Assert.NotEmpty(selecting);
+            var sources = selecting.SelectMany(p => p.Items("spec", "ingress")).SelectMany(i => i.Items("from")).ToList();
+            Assert.NotEmpty(sources);
+            Assert.All(sources, f =>
+            {
+                Assert.Null(f.Get("namespaceSelector"));
+                Assert.Equal("gateway", f.Text("podSelector", "matchLabels", "app.kubernetes.io/name"));
+            });
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Gateway_routes_to_the_deployed_services(string overlay)
+    {
+        var manifests = await Kustomize.RenderAsync(overlay);
+        var gateway = manifests.OfKind("Deployment").Single(d => d.Name() == "gateway")
+            .Items("spec", "template", "spec", "containers").OfType<YamlMappingNode>().Single();
+        var environment = EnvironmentOf(manifests, gateway).ToList();
+
+        foreach (var host in new[] { "identity", "rooms", "messaging" })
+        {
+            Assert.Equal($"http://{host}:8080/", environment.SingleOrDefault(e => e.Key == $"ReverseProxy__Clusters__{host}__Destinations__{host}__Address").Value);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Overlays))]
+    public async Task Messaging_runs_at_least_two_replicas(string overlay)
+    {
+        var manifests = await Kustomize.RenderAsync(overlay);
+
+        var messaging = manifests.OfKind("Deployment").Single(d => d.Name() == "messaging");
+        Assert.True(int.Parse(messaging.Text("spec", "replicas") ?? "1", System.Globalization.CultureInfo.InvariantCulture) >= 2, "messaging runs as at least two replicas");
+        var autoscaler = Assert.Single(manifests.OfKind("HorizontalPodAutoscaler"), h => h.Text("spec", "scaleTargetRef", "name") == "messaging");
+        Assert.Equal("Deployment", autoscaler.Text("spec", "scaleTargetRef", "kind"));
+        Assert.Equal("2", autoscaler.Text("spec", "minReplicas"));
+        foreach (var host in new[] { "rooms", "messaging" })
+        {
+            var container = manifests.OfKind("Deployment").Single(d => d.Name() == host)
+                .Items("spec", "template", "spec", "containers").OfType<YamlMappingNode>().Single();
+            var environment = EnvironmentOf(manifests, container).ToList();
+            Assert.Equal("http://identity:8080/", environment.SingleOrDefault(e => e.Key == "Auth__Authority").Value);
+            Assert.Contains(container.Items("env"), e => e.Text("name") == $"ConnectionStrings__{char.ToUpperInvariant(host[0])}{host[1..]}"
+                && e.Text("valueFrom", "secretKeyRef", "key") == $"{host}-db-connection");
+        }
+    }
+
+    [Fact]
+    public async Task Production_has_disruption_budgets_for_every_host()
+    {
+        var budgets = (await Kustomize.RenderAsync("k8s/overlays/prod")).OfKind("PodDisruptionBudget").ToList();
+
+        foreach (var host in Hosts)
+        {
+            var budget = Assert.Single(budgets, b => b.Text("spec", "selector", "matchLabels", "app.kubernetes.io/name") == host);
+            Assert.Equal("1", budget.Text("spec", "minAvailable"));
+        }
     }
 
     /// <summary>A container's environment: its env entries and the data of the ConfigMaps it loads with envFrom.</summary>

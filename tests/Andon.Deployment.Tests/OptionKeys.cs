@@ -170,6 +170,19 @@ public sealed class OptionKeys
         {
             patterns.Add((path.ToArray(), type));
         }
+        else if (depth > 8)
+        {
+            return; // a cycle: nothing bound that deep
+        }
+        else if (DictionaryValue(type) is { } valueType)
+        {
+            // A dictionary's or list's value is itself a collection, e.g. Dictionary<string, List<T>>.
+            Add(path.Append(AnySegment).ToList(), valueType, depth + 1);
+        }
+        else if (ElementType(type) is { } elementType)
+        {
+            Add(path.Append(Index).ToList(), elementType, depth + 1);
+        }
         else
         {
             Walk(type, path, depth + 1);
