@@ -58,12 +58,7 @@ internal static class CreateRoom
             errors["severity"] = [$"severity is required: one of {WireNames.Allowed<Severity>()}."];
         }
 
-        RoomFields.Text("description", body.Description, 5000, errors);
-        RoomFields.Text("location", body.Location, 200, errors);
-        RoomFields.Text("line", body.Line, 100, errors);
-        RoomFields.Text("station", body.Station, 100, errors);
-        RoomFields.Text("equipment_id", body.EquipmentId, 100, errors);
-        RoomFields.Lots(body.Lots, errors);
+        RoomFields.Details(body.Description, body.Location, body.Line, body.Station, body.EquipmentId, body.Lots, errors);
         if (errors.Count > 0)
         {
             return ApiProblem.Validation(errors);

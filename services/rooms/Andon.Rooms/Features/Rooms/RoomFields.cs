@@ -18,6 +18,17 @@ internal static partial class RoomFields
         }
     }
 
+    /// <summary>The free-text fields and lots that create and patch share.</summary>
+    public static void Details(string? description, string? location, string? line, string? station, string? equipmentId, IReadOnlyList<string>? lots, Dictionary<string, string[]> errors)
+    {
+        Text("description", description, 5000, errors);
+        Text("location", location, 200, errors);
+        Text("line", line, 100, errors);
+        Text("station", station, 100, errors);
+        Text("equipment_id", equipmentId, 100, errors);
+        Lots(lots, errors);
+    }
+
     public static void Text(string field, string? value, int max, Dictionary<string, string[]> errors)
     {
         if (value?.Length > max)
