@@ -24,6 +24,8 @@ public sealed class HostProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
+    public int ProcessId => process.Id;
+
     public string Output
     {
         get

@@ -61,19 +61,22 @@ public static class WebSocketEndpoint
             KeepAliveInterval = TimeSpan.FromSeconds(options.Value.PingSeconds),
             KeepAliveTimeout = TimeSpan.FromSeconds(options.Value.PingTimeoutSeconds),
         });
-        using var closing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var closing = context.RequestAborted;
         var connection = new Connection(socket, roomId, actor.UserId, options.Value.ConnectionQueueFrames) { Role = member?.Role ?? "admin" };
         connection.OnGap(gaps.Request);
         hub.Join(connection);
+
+        // On shutdown: send what is queued, then close with 1001 so clients reconnect (and resume).
+        using var stopping = lifetime.ApplicationStopping.Register(() => connection.Close(WebSocketCloseStatus.EndpointUnavailable, "Server going away"));
         Task writerLoop = Task.CompletedTask;
         try
         {
-            var lastSeq = await db.Counters.AsNoTracking().Where(c => c.RoomId == roomId).Select(c => c.LastSeq).FirstOrDefaultAsync(closing.Token);
-            await connection.SendNowAsync(Frames.Serialize(new HelloFrame("hello", roomId, actor.UserId, connection.Role, lastSeq, hub.Online(roomId))), 0, closing.Token);
-            await ReplayAsync(context, db, connection, lastSeq, closing.Token);
+            var lastSeq = await db.Counters.AsNoTracking().Where(c => c.RoomId == roomId).Select(c => c.LastSeq).FirstOrDefaultAsync(closing);
+            await connection.SendNowAsync(Frames.Serialize(new HelloFrame("hello", roomId, actor.UserId, connection.Role, lastSeq, hub.Online(roomId))), 0, closing);
+            await ReplayAsync(context, db, connection, lastSeq, closing);
             connection.Synchronised(lastSeq);
-            writerLoop = connection.RunWriterAsync(closing.Token);
-            await ReceiveAsync(connection, actor, writer, hub, limiter, closing.Token);
+            writerLoop = connection.RunWriterAsync(closing);
+            await ReceiveAsync(connection, actor, writer, hub, limiter, closing);
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
         {
@@ -82,7 +85,7 @@ public static class WebSocketEndpoint
         finally
         {
             hub.Leave(connection);
-            connection.Close(lifetime.ApplicationStopping.IsCancellationRequested ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.NormalClosure, "");
+            connection.Close(WebSocketCloseStatus.NormalClosure, "");
             await writerLoop;
         }
     }
