@@ -29,18 +29,9 @@ public sealed class TwoReplicas : IAsyncLifetime
         Rooms = await HostProcess.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], Identity.Address, bus));
         ReplicaA = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], Identity.Address, bus));
         ReplicaB = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], Identity.Address, bus));
-        using var client = Identity.CreateClient();
         foreach (var uid in new[] { "op.lin", "mt.wang", "qa.huang" })
         {
-            var response = await client.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "password",
-                ["client_id"] = "andon-scripts",
-                ["username"] = uid,
-                ["password"] = TestServers.LdapPassword,
-            }));
-            response.EnsureSuccessStatusCode();
-            tokens[uid] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+            tokens[uid] = await Identity.AccessTokenAsync(uid, TestServers.LdapPassword);
         }
     }
 

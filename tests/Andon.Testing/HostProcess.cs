@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 
@@ -75,6 +76,21 @@ public sealed class HostProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         await host.WaitUntilLiveAsync(TimeSpan.FromSeconds(90));
         return host;
+    }
+
+    /// <summary>An access token from this host's token endpoint, by the password grant of the scripts client.</summary>
+    public async Task<string> AccessTokenAsync(string username, string password)
+    {
+        using var client = CreateClient(cookies: false);
+        var response = await client.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "password",
+            ["client_id"] = "andon-scripts",
+            ["username"] = username,
+            ["password"] = password,
+        }));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
     public HttpClient CreateClient(bool cookies = true) =>

@@ -32,18 +32,9 @@ public class StandaloneSystem : IAsyncLifetime
             ["Gateway__KeysPath"] = Path.Combine(DataFolder, "keys", "gateway"),
         };
         Host = await HostProcess.StartAsync("standalone/Andon.Standalone", settings);
-        using var client = Host.CreateClient();
         foreach (var user in new[] { Owner, Editor, Viewer, NonMember, Admin })
         {
-            var response = await client.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "password",
-                ["client_id"] = "andon-scripts",
-                ["username"] = user,
-                ["password"] = "andon-dev",
-            }));
-            response.EnsureSuccessStatusCode();
-            tokens[user] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+            tokens[user] = await Host.AccessTokenAsync(user, "andon-dev");
         }
     }
 
