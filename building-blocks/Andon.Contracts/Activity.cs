@@ -20,7 +20,11 @@ public sealed record FileUploaded(
     Guid FileId,
     string Filename,
     string Kind,
-    string UploadedBy) : IIntegrationEvent;
+    string UploadedBy,
+    string? UploadedByName = null) : IIntegrationEvent;
+
+/// <summary>A file was deleted (soft) from a room (published by files).</summary>
+public sealed record FileDeleted(Guid EventId, DateTimeOffset OccurredAt, Guid RoomId, Guid FileId, string DeletedBy) : IIntegrationEvent;
 
 /// <summary>
 /// A plant-floor system raised an alarm. Rooms opens an active room for the equipment and alarm code,

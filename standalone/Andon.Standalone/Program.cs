@@ -1,6 +1,7 @@
 using Andon.BuildingBlocks.Auth;
 using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Hosting;
+using Andon.Files;
 using Andon.Gateway;
 using Andon.Identity;
 using Andon.Messaging;
@@ -16,6 +17,7 @@ builder.AddGatewaySession();
 builder.AddIdentityService();
 builder.AddRoomsService();
 builder.AddMessagingService();
+builder.AddFilesService();
 builder.AddAndonBus("standalone");
 
 var app = builder.Build();
@@ -28,6 +30,7 @@ app.UseAuthorization();
 app.MapIdentityService();
 app.MapRoomsService();
 app.MapMessagingService();
+app.MapFilesService();
 app.MapGatewaySession();
 
 app.Run();

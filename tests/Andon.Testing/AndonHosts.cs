@@ -61,6 +61,22 @@ public static class AndonHosts
         ["Auth__Authority"] = identity.ToString(),
     };
 
+    /// <summary>Files on its own PostgreSQL database and RabbitMQ, storing objects in <paramref name="bucket"/> of the S3 server at <paramref name="s3Endpoint"/> (<c>host:port</c>).</summary>
+    public static Dictionary<string, string> Files(TestDatabase database, Uri identity, Uri bus, string s3Endpoint, string bucket) => new()
+    {
+        ["Database__Provider"] = "Postgres",
+        ["ConnectionStrings__Files"] = database.ConnectionString,
+        ["Bus__Transport"] = "RabbitMq",
+        ["Bus__RabbitMqUrl"] = bus.ToString(),
+        ["Auth__Authority"] = identity.ToString(),
+        ["Files__Storage"] = "S3",
+        ["Files__S3__Endpoint"] = s3Endpoint,
+        ["Files__S3__AccessKey"] = TestServers.S3AccessKey,
+        ["Files__S3__SecretKey"] = TestServers.S3AccessKey,
+        ["Files__S3__Bucket"] = bucket,
+        ["Files__S3__TimeoutSeconds"] = "5",
+    };
+
     public static string TemporaryFolder()
     {
         var folder = Path.Combine(Path.GetTempPath(), "andon-tests", Guid.NewGuid().ToString("N"));

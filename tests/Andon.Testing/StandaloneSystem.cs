@@ -28,6 +28,8 @@ public class StandaloneSystem : IAsyncLifetime
             ["ConnectionStrings__Identity"] = $"Data Source={Path.Combine(DataFolder, "identity.db")}",
             ["ConnectionStrings__Rooms"] = $"Data Source={Path.Combine(DataFolder, "rooms.db")}",
             ["ConnectionStrings__Messaging"] = $"Data Source={Path.Combine(DataFolder, "messaging.db")}",
+            ["ConnectionStrings__Files"] = $"Data Source={Path.Combine(DataFolder, "files.db")}",
+            ["Files__DiskPath"] = Path.Combine(DataFolder, "objects"),
             ["Identity__KeysPath"] = Path.Combine(DataFolder, "keys", "identity"),
             ["Gateway__KeysPath"] = Path.Combine(DataFolder, "keys", "gateway"),
         };

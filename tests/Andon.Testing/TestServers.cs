@@ -43,6 +43,9 @@ public static class TestServers
 
     public static Uri S3 => new(Require("ANDON_TEST_S3"));
 
+    /// <summary>s3rver's access key, which is also its secret.</summary>
+    public const string S3AccessKey = "S3RVER";
+
     /// <summary>The test directory loaded from tests/fixtures/ldap/directory.ldif.</summary>
     public const string LdapBase = "dc=andon,dc=test";
     public const string LdapPeople = "ou=people,dc=andon,dc=test";

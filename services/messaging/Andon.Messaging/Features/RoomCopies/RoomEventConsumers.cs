@@ -163,7 +163,7 @@ internal sealed class PostedElsewhereConsumers(RoomWriter writer, Infrastructure
     {
         var e = context.Message;
         var type = e.Kind == "image" ? MessageType.ImageRef : MessageType.FileRef;
-        return Post(e.RoomId, new Actor(e.UploadedBy, e.UploadedBy, IsAdmin: false), new MessageInput(e.EventId.ToString(), type, e.Filename, [], e.FileId));
+        return Post(e.RoomId, new Actor(e.UploadedBy, e.UploadedByName ?? e.UploadedBy, IsAdmin: false), new MessageInput(e.EventId.ToString(), type, e.Filename, [], e.FileId));
     }
 
     private async Task Post(Guid roomId, Actor actor, MessageInput input)
