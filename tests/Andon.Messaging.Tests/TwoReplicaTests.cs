@@ -8,7 +8,7 @@ namespace Andon.Messaging.Tests;
 
 /// <summary>
 /// Two messaging processes on one PostgreSQL database and RabbitMQ (the backplane), with identity and
-/// rooms. Presence is announced each second and an instance unheard of for 3 s is forgotten.
+/// rooms. Presence is announced each second and an instance unheard of for 5 s is forgotten.
 /// </summary>
 public class TwoReplicas : IAsyncLifetime
 {
@@ -41,7 +41,7 @@ public class TwoReplicas : IAsyncLifetime
         }
     }
 
-    private const int PresenceExpirySeconds = 3;
+    private const int PresenceExpirySeconds = 5;
 
     /// <summary>Seconds after which the replicas forget an instance they no longer hear.</summary>
     public int PresenceExpiry => PresenceExpirySeconds;
