@@ -49,14 +49,7 @@ public static class MessagingModule
             x.AddConsumer<PostedElsewhereConsumers>();
             if (distributed)
             {
-                // One queue per instance, deleted with it; frames of a room are delivered in order.
-                x.AddConsumer<BackplaneConsumer>().Endpoint(e =>
-                {
-                    e.Name = "messaging-backplane";
-                    e.InstanceId = instance.Value.ToString("N")[..12];
-                    e.Temporary = true;
-                    e.ConcurrentMessageLimit = 1;
-                });
+                x.AddBackplaneConsumer(instance);
             }
         });
         return builder;

@@ -78,6 +78,30 @@ internal sealed class RabbitMqBackplane(IBus bus, InstanceId instance, ILogger<R
             TaskScheduler.Default);
 }
 
+internal static class BackplaneRegistration
+{
+    /// <summary>
+    /// Messages the broker may send an instance ahead of its acknowledgements. They are still handled
+    /// one at a time, in order; without it the broker waits for each acknowledgement before sending
+    /// the next message, which held the backplane under 1,000 frames a second (bench/backplane.sh).
+    /// </summary>
+    public const int Prefetch = 256;
+
+    /// <summary>One queue per instance, deleted with it, bound to the backplane's fan-out exchanges; a room's frames are delivered in order.</summary>
+    public static void AddBackplaneConsumer(this IBusRegistrationConfigurator bus, InstanceId instance, int? prefetch = Prefetch) =>
+        bus.AddConsumer<BackplaneConsumer>().Endpoint(e =>
+        {
+            e.Name = "messaging-backplane";
+            e.InstanceId = instance.Value.ToString("N")[..12];
+            e.Temporary = true;
+            e.ConcurrentMessageLimit = 1;
+            if (prefetch is { } count)
+            {
+                e.PrefetchCount = count;
+            }
+        });
+}
+
 /// <summary>This process's identity on the backplane.</summary>
 public sealed record InstanceId(Guid Value);
 
