@@ -6,8 +6,11 @@ using Andon.Testing;
 
 namespace Andon.Messaging.Tests;
 
-/// <summary>Two messaging processes on one PostgreSQL database and RabbitMQ (the backplane), with identity and rooms.</summary>
-public sealed class TwoReplicas : IAsyncLifetime
+/// <summary>
+/// Two messaging processes on one PostgreSQL database and RabbitMQ (the backplane), with identity and
+/// rooms. Presence is announced each second and an instance unheard of for 5 s is forgotten.
+/// </summary>
+public class TwoReplicas : IAsyncLifetime
 {
     private readonly Dictionary<string, string> tokens = [];
 
@@ -27,13 +30,21 @@ public sealed class TwoReplicas : IAsyncLifetime
         var bus = TestServers.NewRabbitMqVirtualHost();
         Identity = await HostProcess.StartAsync("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
         Rooms = await HostProcess.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], Identity.Address, bus));
-        ReplicaA = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], Identity.Address, bus));
-        ReplicaB = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], Identity.Address, bus));
+        var messaging = AndonHosts.Messaging(Databases[2], Identity.Address, bus);
+        messaging["Messaging__PresenceRefreshSeconds"] = "1";
+        messaging["Messaging__PresenceExpirySeconds"] = PresenceExpirySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ReplicaA = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", messaging);
+        ReplicaB = await HostProcess.StartAsync("services/messaging/Andon.Messaging.Api", messaging);
         foreach (var uid in new[] { "op.lin", "mt.wang", "qa.huang" })
         {
             tokens[uid] = await Identity.AccessTokenAsync(uid, TestServers.LdapPassword);
         }
     }
+
+    private const int PresenceExpirySeconds = 5;
+
+    /// <summary>Seconds after which the replicas forget an instance they no longer hear.</summary>
+    public int PresenceExpiry => PresenceExpirySeconds;
 
     public string Token(string uid) => tokens[uid];
 

@@ -39,7 +39,23 @@ public sealed class HostProcess : IAsyncDisposable
     }
 
     /// <param name="project">Path of the host project folder from the repository root, e.g. <c>services/identity/Andon.Identity.Api</c>.</param>
+    /// <param name="port">A port of the caller's; without one, a free port is chosen, and chosen again if another process takes it before the host binds it.</param>
     public static async Task<HostProcess> StartAsync(string project, IDictionary<string, string> settings, int? port = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(project, settings, port);
+            }
+            catch (InvalidOperationException ex) when (port is null && attempt < 3 && ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                // The free port was taken (e.g. as the local port of an outgoing connection) between choosing and binding it.
+            }
+        }
+    }
+
+    private static async Task<HostProcess> StartOnceAsync(string project, IDictionary<string, string> settings, int? port)
     {
         var root = RepositoryRoot();
         var name = Path.GetFileName(project);

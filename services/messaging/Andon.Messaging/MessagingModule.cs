@@ -25,6 +25,7 @@ public static class MessagingModule
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddValidatedOptions<MessagingOptions>(builder.Configuration, "Messaging");
         builder.AddAndonDatabase<MessagingDb, PostgresMessagingDb, SqliteMessagingDb>("Messaging");
+        builder.Services.AddSingleton<RemotePresence>();
         builder.Services.AddSingleton<RoomHub>();
         builder.Services.AddSingleton<GapFiller>();
         var instance = new InstanceId(Guid.NewGuid());
@@ -33,6 +34,7 @@ public static class MessagingModule
         if (distributed)
         {
             builder.Services.AddSingleton<IBackplane, RabbitMqBackplane>();
+            builder.Services.AddHostedService<PresenceAnnouncer>();
         }
         else
         {
@@ -47,14 +49,7 @@ public static class MessagingModule
             x.AddConsumer<PostedElsewhereConsumers>();
             if (distributed)
             {
-                // One queue per instance, deleted with it; frames of a room are delivered in order.
-                x.AddConsumer<BackplaneConsumer>().Endpoint(e =>
-                {
-                    e.Name = "messaging-backplane";
-                    e.InstanceId = instance.Value.ToString("N")[..12];
-                    e.Temporary = true;
-                    e.ConcurrentMessageLimit = 1;
-                });
+                x.AddBackplaneConsumer(instance);
             }
         });
         return builder;

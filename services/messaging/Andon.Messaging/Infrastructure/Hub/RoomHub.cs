@@ -6,21 +6,35 @@ namespace Andon.Messaging.Infrastructure.Hub;
 
 /// <summary>
 /// The connections of every room on this instance, who is online and who is typing. Broadcasting
-/// serialises a frame once and queues the same bytes on each connection.
+/// serialises a frame once and queues the same bytes on each connection. Presence is room-wide: this
+/// instance's users together with those the other instances announce on the backplane
+/// (<see cref="RemotePresence"/>); this instance announces its own whenever they change and
+/// periodically (<see cref="PresenceAnnouncer"/>).
 /// </summary>
-internal sealed class RoomHub(TimeProvider clock, IBackplane backplane)
+internal sealed class RoomHub(TimeProvider clock, IBackplane backplane, RemotePresence remote)
 {
     private static readonly TimeSpan TypingClearsAfter = TimeSpan.FromSeconds(3);
     private readonly ConcurrentDictionary<Guid, RoomConnections> rooms = new();
+    private readonly Lock announcing = new();
+    private long presenceVersion;
+    private bool stoppedAnnouncing;
 
     private sealed class RoomConnections
     {
         public List<Connection> Connections { get; } = [];
 
         public Dictionary<string, ITimer> Typing { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>The online list this instance's connections of the room were last told (null: none yet).</summary>
+        public string[]? Told { get; set; }
     }
 
-    public IReadOnlyList<string> Online(Guid roomId)
+    /// <summary>Everyone online in the room, on this instance or another, in order.</summary>
+    public IReadOnlyList<string> Online(Guid roomId) =>
+        LocalOnline(roomId).Concat(remote.Users(roomId)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The users connected to this instance.</summary>
+    public IReadOnlyList<string> LocalOnline(Guid roomId)
     {
         if (!rooms.TryGetValue(roomId, out var room))
         {
@@ -46,7 +60,8 @@ internal sealed class RoomHub(TimeProvider clock, IBackplane backplane)
 
         if (arrived)
         {
-            BroadcastPresence(connection.RoomId);
+            Announce(connection.RoomId);
+            TellPresence(connection.RoomId);
         }
     }
 
@@ -60,14 +75,114 @@ internal sealed class RoomHub(TimeProvider clock, IBackplane backplane)
         bool left;
         lock (room)
         {
-            room.Connections.Remove(connection);
-            left = room.Connections.All(c => c.UserId != connection.UserId);
+            left = room.Connections.Remove(connection) && room.Connections.All(c => c.UserId != connection.UserId);
         }
 
         if (left)
         {
             SetTyping(connection.RoomId, connection.UserId, false);
-            BroadcastPresence(connection.RoomId);
+            Announce(connection.RoomId);
+            TellPresence(connection.RoomId);
+        }
+    }
+
+    /// <summary>Announces every room this instance has users in, numbered after every change announced so far.</summary>
+    public void AnnounceAll()
+    {
+        if (!backplane.Distributed)
+        {
+            return;
+        }
+
+        lock (announcing)
+        {
+            if (!stoppedAnnouncing)
+            {
+                var snapshot = rooms.Keys.Select(id => new RoomOnline(id, LocalOnline(id))).Where(r => r.Users.Count > 0).ToList();
+                backplane.Presence(new InstancePresence(Guid.Empty, ++presenceVersion, true, snapshot));
+            }
+        }
+    }
+
+    /// <summary>The process is stopping: the last announcement says nobody is here, and no other follows it.</summary>
+    public InstancePresence StopAnnouncing()
+    {
+        lock (announcing)
+        {
+            stoppedAnnouncing = true;
+            return new InstancePresence(Guid.Empty, ++presenceVersion, true, []);
+        }
+    }
+
+    /// <summary>Another instance's users: this instance's connections hear the rooms whose online list changed.</summary>
+    public void ApplyRemotePresence(InstancePresence presence)
+    {
+        var (changed, newInstance) = remote.Apply(presence);
+        if (newInstance)
+        {
+            // A process that just started (or was cut off) learns who is here without waiting for the next round.
+            AnnounceAll();
+        }
+
+        foreach (var roomId in changed.Distinct())
+        {
+            TellPresence(roomId);
+        }
+    }
+
+    /// <summary>Forgets instances not heard of within <paramref name="expiry"/>; their users leave the rooms.</summary>
+    public void ExpireRemotePresence(TimeSpan expiry)
+    {
+        foreach (var roomId in remote.Expire(expiry))
+        {
+            TellPresence(roomId);
+        }
+    }
+
+    private void Announce(Guid roomId)
+    {
+        if (!backplane.Distributed)
+        {
+            return;
+        }
+
+        lock (announcing)
+        {
+            if (!stoppedAnnouncing)
+            {
+                backplane.Presence(new InstancePresence(Guid.Empty, ++presenceVersion, false, [new RoomOnline(roomId, LocalOnline(roomId))]));
+            }
+        }
+    }
+
+    /// <summary>Sends this instance's connections of the room the online list if it differs from what they were last told.</summary>
+    private void TellPresence(Guid roomId)
+    {
+        if (!rooms.TryGetValue(roomId, out var room))
+        {
+            return;
+        }
+
+        lock (room)
+        {
+            if (room.Connections.Count == 0)
+            {
+                room.Told = null;
+                return;
+            }
+
+            var online = Online(roomId).ToArray();
+            if (room.Told is not null && room.Told.SequenceEqual(online, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            room.Told = online;
+            var frame = Frames.Serialize(new PresenceFrame("presence", online));
+            foreach (var connection in room.Connections)
+            {
+                connection.Send(frame);
+            }
         }
     }
 
@@ -206,7 +321,4 @@ internal sealed class RoomHub(TimeProvider clock, IBackplane backplane)
             return r.Connections.ToArray();
         }
     });
-
-    private void BroadcastPresence(Guid roomId) =>
-        BroadcastLocal(roomId, Frames.Serialize(new PresenceFrame("presence", Online(roomId))));
 }
