@@ -22,6 +22,7 @@ internal sealed class Distributed : IAsyncDisposable
     public Server Gateway { get; private set; } = null!;
 
     public static bool Available =>
+        Environment.GetEnvironmentVariable("BENCH_STANDALONE_ONLY") != "1" &&
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANDON_TEST_POSTGRES")) &&
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANDON_TEST_RABBITMQ"));
 

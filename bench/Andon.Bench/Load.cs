@@ -204,6 +204,7 @@ internal sealed class LoadRun
         var senderClients = Clients.Where(c => c.Spec.Sender >= 0).ToList();
         var interval = Stopwatch.Frequency / ratePerSender;
         var cpu0 = server?.CpuSeconds() ?? 0;
+        using var trace = Profiler.Start(server, duration);
         var self0 = ProcStat.SelfCpuSeconds();
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -333,12 +334,19 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
 
     public void ResetTracks() => tracks = [];
 
+    private bool resuming;
+
+    /// <summary>Connected and its hello received.</summary>
+    public bool Connected => socket is { State: WebSocketState.Open } && Hello.Task.IsCompletedSuccessfully;
+
     public async Task<bool> ConnectAsync(long? lastSeq, int attempts = 3)
     {
+        resuming = lastSeq is not null;
         for (var attempt = 0; attempt < attempts; attempt++)
         {
             var ws = new ClientWebSocket();
             ws.Options.KeepAliveInterval = TimeSpan.Zero;
+            using var invoker = Slow ? new HttpMessageInvoker(SmallReceiveBuffer()) : null;
             if (Spec.Token is not null)
             {
                 ws.Options.SetRequestHeader("Authorization", "Bearer " + Spec.Token);
@@ -348,7 +356,7 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                await ws.ConnectAsync(run.WsUri(Spec, lastSeq), timeout.Token);
+                await ws.ConnectAsync(run.WsUri(Spec, lastSeq), invoker, timeout.Token);
                 socket = ws;
                 receiving = Slow ? Task.CompletedTask : Task.Run(ReceiveLoopAsync);
                 if (Slow)
@@ -368,6 +376,25 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
 
         return false;
     }
+
+    /// <summary>The slow consumer's socket keeps a small receive buffer, so the server's queue for it fills sooner.</summary>
+    private static SocketsHttpHandler SmallReceiveBuffer() => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var s = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 8192 };
+            try
+            {
+                await s.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(s, ownsSocket: true);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+        },
+    };
 
     public void Abort()
     {
@@ -542,8 +569,13 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
         }
         else if (frame.StartsWith("{\"type\":\"hello\""u8))
         {
-            var seq = Number(frame, "\"last_seq\":"u8);
-            LastSeq = Math.Max(LastSeq, seq);
+            // On a first connection the client starts at the room's number; on a resume it keeps its
+            // own, so the replay that follows is checked for gaps.
+            if (!resuming)
+            {
+                LastSeq = Math.Max(LastSeq, Number(frame, "\"last_seq\":"u8));
+            }
+
             Hello.TrySetResult();
         }
         else if (frame.StartsWith("{\"type\":\"error\""u8))

@@ -36,6 +36,23 @@ internal sealed class Server : IAsyncDisposable
 
     public static string Root { get; } = FindRoot();
 
+    private static readonly List<Process> Running = [];
+
+    static Server()
+    {
+        // A bench stopped by a signal still ends the servers it started.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            lock (Running)
+            {
+                foreach (var p in Running.Where(p => !p.HasExited))
+                {
+                    p.Kill(entireProcessTree: true);
+                }
+            }
+        };
+    }
+
     public static string UserId(int i) => $"bench{i}@andon.local";
 
     public static async Task<Server> StandaloneAsync(IDictionary<string, string>? extra = null)
@@ -109,6 +126,11 @@ internal sealed class Server : IAsyncDisposable
         var logPath = Path.Combine(Path.GetTempPath(), $"andon-bench-{name}-{url.Port}.log");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = Process.Start(start) ?? throw new InvalidOperationException($"{name} did not start");
+        lock (Running)
+        {
+            Running.Add(process);
+        }
+
         process.OutputDataReceived += (_, e) => Write(log, e.Data);
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
