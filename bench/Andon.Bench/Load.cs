@@ -38,6 +38,7 @@ internal sealed record LoadResult
     public double ServerRssMb { get; init; }
     public int ConnectFailures { get; init; }
     public string? SlowConsumer { get; init; }
+    public long StaleFrames { get; init; }
 }
 
 internal sealed record Percentiles
@@ -98,7 +99,8 @@ internal sealed class LoadRun
     private static readonly double MicrosPerTick = 1_000_000.0 / Stopwatch.Frequency;
     private readonly Uri wsBase;
     private readonly List<ConnSpec> specs;
-    private readonly string nonce = Guid.NewGuid().ToString("N")[..8];
+    private static int runs = Environment.ProcessId % 1000 * 1000;
+    private readonly int nonce = Interlocked.Increment(ref runs);
 
     public LoadRun(Uri server, List<ConnSpec> specs)
     {
@@ -180,7 +182,7 @@ internal sealed class LoadRun
         LatencyStripes = new Striped();
         AckStripes = new Striped();
         Errors.Clear();
-        Unique = Duplicated = OutOfOrder = SeqGaps = Resyncs = 0;
+        Unique = Duplicated = OutOfOrder = SeqGaps = Resyncs = Stale = 0;
     }
 
     /// <summary>Sends at <paramref name="ratePerSender"/> from every sender for <paramref name="duration"/>, then waits for the deliveries.</summary>
@@ -223,9 +225,11 @@ internal sealed class LoadRun
         var still = Stopwatch.GetTimestamp();
         while (Stopwatch.GetTimestamp() < drainUntil)
         {
+            // Acks first: an ack that lands after Expected() is then counted in neither.
+            var acked = Senders.Sum(s => Volatile.Read(ref s.Acked));
             expected = Expected();
             var now = Interlocked.Read(ref Unique);
-            if (now >= expected && Senders.Sum(s => s.Acked) >= Senders.Sum(s => s.Sent) - Errors.Values.Sum())
+            if (now >= expected && acked >= Senders.Sum(s => s.Sent) - Errors.Values.Sum())
             {
                 break;
             }
@@ -274,6 +278,7 @@ internal sealed class LoadRun
             ServerRssMb = server is null ? 0 : Math.Round(server.RssBytes() / 1048576.0, 1),
             ConnectFailures = ConnectFailures,
             SlowConsumer = slow,
+            StaleFrames = Stale,
         };
     }
 
@@ -303,7 +308,10 @@ internal sealed class LoadRun
 
     public static long Micros(long ticks) => (long)(ticks * MicrosPerTick);
 
-    public string Nonce => nonce;
+    /// <summary>This run's number, in every client_id and content it sends: frames of an earlier run still in the server are told apart.</summary>
+    public int Nonce => nonce;
+
+    public long Stale;
 
     public Uri WsUri(ConnSpec spec, long? lastSeq) =>
         new(wsBase, $"/ws/{spec.RoomPath}" + (lastSeq is { } n ? $"?last_seq={n.ToString(CultureInfo.InvariantCulture)}" : ""));
@@ -421,7 +429,7 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
 
             sender.Due[n] = due;
             var frame = Encoding.UTF8.GetBytes(
-                $"{{\"type\":\"message\",\"client_id\":\"{run.Nonce}.{id}.{n}\",\"message_type\":\"text\",\"content\":\"bench:{id}:{n}:{due}:{pad}\"}}");
+                $"{{\"type\":\"message\",\"client_id\":\"{run.Nonce}.{id}.{n}\",\"message_type\":\"text\",\"content\":\"bench:{run.Nonce}:{id}:{n}:{due}:{pad}\"}}");
             Interlocked.Increment(ref sender.Sent);
             try
             {
@@ -523,6 +531,12 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             }
 
             var rest = frame[(at + 17)..];
+            if (Next(ref rest) != run.Nonce)
+            {
+                Interlocked.Increment(ref run.Stale);
+                return;
+            }
+
             var sender = (int)Next(ref rest);
             var n = (int)Next(ref rest);
             var due = Next(ref rest);
@@ -558,7 +572,12 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
         {
             var at = frame.IndexOf("\"client_id\":\""u8);
             var rest = frame[(at + 13)..];
-            rest = rest[(rest.IndexOf((byte)'.') + 1)..];
+            if (Next(ref rest) != run.Nonce)
+            {
+                Interlocked.Increment(ref run.Stale);
+                return;
+            }
+
             var sender = (int)Next(ref rest);
             var n = (int)Next(ref rest);
             var state = run.Senders[sender];

@@ -45,9 +45,16 @@ internal sealed class Server : IAsyncDisposable
         {
             lock (Running)
             {
-                foreach (var p in Running.Where(p => !p.HasExited))
+                foreach (var p in Running)
                 {
-                    p.Kill(entireProcessTree: true);
+                    try
+                    {
+                        p.Kill(entireProcessTree: true);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // already gone
+                    }
                 }
             }
         };
@@ -179,6 +186,20 @@ internal sealed class Server : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (at most 30 s) until the server uses under a tenth of a core, so that a run does not start on the previous run's backlog.</summary>
+    public async Task SettleAsync()
+    {
+        for (var i = 0; i < 60; i++)
+        {
+            var before = CpuSeconds();
+            await Task.Delay(500);
+            if (CpuSeconds() - before < 0.05)
+            {
+                return;
+            }
+        }
+    }
+
     /// <summary>Resident memory of the server process, in bytes.</summary>
     public long RssBytes() => ProcStat.RssBytes(process.Id);
 
@@ -187,6 +208,11 @@ internal sealed class Server : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        lock (Running)
+        {
+            Running.Remove(process);
+        }
+
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

@@ -41,7 +41,7 @@ internal static class Fanout
                 Console.WriteLine($"   {shape.Name}: {Report.Row(target, result)}");
                 results.TryAdd(shape.Name, new(StringComparer.Ordinal));
                 results[shape.Name][target] = result;
-                await Task.Delay(1000);
+                await server.SettleAsync();
             }
         }
 

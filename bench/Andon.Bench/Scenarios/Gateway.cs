@@ -40,7 +40,7 @@ internal static class Gateway
                 run.AbortAll();
                 results[shape.Name][path] = result;
                 report.Line(Report.Row(path, result));
-                await Task.Delay(1500);
+                await d.Messaging.SettleAsync();
             }
 
             report.Line();

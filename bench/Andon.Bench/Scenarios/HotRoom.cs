@@ -98,7 +98,7 @@ internal static class HotRoom
         var result = await run.RunAsync(ratePerSender, duration, 64, messaging, TimeSpan.FromSeconds(15));
         run.AbortAll();
         Console.WriteLine("   " + Report.Row($"{result.OfferedMessagesPerSecond:F0}", result));
-        await Task.Delay(1000);
+        await messaging.SettleAsync();
         return result;
     }
 

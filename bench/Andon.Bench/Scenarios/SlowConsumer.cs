@@ -41,7 +41,7 @@ internal static class SlowConsumer
                 pair[name] = result;
                 rows.Add(Report.Row($"{target}, {name}", result) + $" {result.SlowConsumer ?? ""} |");
                 Console.WriteLine("   " + rows[^1]);
-                await Task.Delay(1000);
+                await server.SettleAsync();
             }
 
             var ratio = Fanout.Ratio(pair["with slow"].Latency.P99Ms, pair["all reading"].Latency.P99Ms);
