@@ -30,6 +30,7 @@ internal static class Fanout
                 _ => await Server.StandaloneAsync(),
             };
             using var api = target == "andon" ? new AndonApi(server.Url) : null;
+            await WarmUpAsync(server, api, shapes[0]);
             foreach (var shape in shapes)
             {
                 var specs = await TopologyAsync(api, shape);
@@ -80,6 +81,16 @@ internal static class Fanout
         report.Set("ratios", ratios);
         await report.WriteAsync("Fan-out: Andon against B0 (Node ws) and B1 (bare Kestrel)");
         return 0;
+    }
+
+    /// <summary>A short run that is not reported, so that no measured run pays for JIT, first connections and first commits.</summary>
+    public static async Task WarmUpAsync(Server server, AndonApi? api, Shape shape, Uri? url = null)
+    {
+        var run = new LoadRun(url ?? server.Url, await TopologyAsync(api, shape));
+        await run.ConnectAllAsync();
+        await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, TimeSpan.FromSeconds(5), 64, server);
+        run.AbortAll();
+        await server.SettleAsync();
     }
 
     public static double Ratio(double a, double b) => b <= 0 ? double.NaN : Math.Round(a / b, 2);

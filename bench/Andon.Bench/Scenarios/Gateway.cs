@@ -24,6 +24,8 @@ internal static class Gateway
         var results = new Dictionary<string, Dictionary<string, LoadResult>>(StringComparer.Ordinal);
         report.Line($"Distributed mode: identity, rooms, messaging and gateway hosts on PostgreSQL and RabbitMQ; {duration.TotalSeconds} s a run; the same room for both paths.");
         report.Line();
+        await Fanout.WarmUpAsync(d.Messaging, api, shapes[1]);
+        await Fanout.WarmUpAsync(d.Messaging, api, shapes[1], d.Gateway.Url);
         foreach (var shape in shapes)
         {
             var specs = await Fanout.TopologyAsync(api, shape);

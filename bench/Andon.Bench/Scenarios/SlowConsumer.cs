@@ -28,6 +28,7 @@ internal static class SlowConsumer
                 _ => await Server.StandaloneAsync(),
             };
             using var api = target == "andon" ? new AndonApi(server.Url) : null;
+            await Fanout.WarmUpAsync(server, api, shape);
             var pair = new Dictionary<string, LoadResult>(StringComparer.Ordinal);
             foreach (var slow in new[] { false, true })
             {
