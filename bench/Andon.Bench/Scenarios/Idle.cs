@@ -39,7 +39,9 @@ internal static class Idle
             var connectSeconds = clock.Elapsed.TotalSeconds;
             await Task.Delay(2000);
             var cpu0 = server.CpuSeconds();
+            var dump = GcDump(server);
             await Task.Delay(idle);
+            await dump;
             var cpuIdle = (server.CpuSeconds() - cpu0) / idle.TotalSeconds;
             var after = server.RssBytes();
             var connected = connections - run.ConnectFailures;
@@ -66,6 +68,27 @@ internal static class Idle
         report.Set("results", results);
         await report.WriteAsync("Idle connections: memory and CPU per connection");
         return 0;
+    }
+
+    /// <summary>With BENCH_GCDUMP=1 and dotnet-gcdump installed: a heap summary of the server holding its connections, in /tmp.</summary>
+    private static async Task GcDump(Server server)
+    {
+        var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet/tools/dotnet-gcdump");
+        if (Environment.GetEnvironmentVariable("BENCH_GCDUMP") != "1" || !File.Exists(tool))
+        {
+            return;
+        }
+
+        var output = $"/tmp/andon-bench-{server.Name}-{server.Pid}.gcdump";
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "collect", "-p", server.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", output })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(start)!;
+        await p.WaitForExitAsync();
+        Console.WriteLine($"   heap dump of {server.Name}: {output} (dotnet-gcdump report {output})");
     }
 
     private static string Limit(string name, int which)
