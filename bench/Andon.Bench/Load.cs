@@ -1,0 +1,670 @@
+using System.Buffers.Text;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using System.Text;
+using HdrHistogram;
+
+namespace Andon.Bench;
+
+/// <summary>One connection to open: its room (index and path segment), its bearer token (none for baselines), and the sender it carries (-1: receives only).</summary>
+internal sealed record ConnSpec(int Room, string RoomPath, string? Token, int Sender);
+
+/// <summary>What a load run measured.</summary>
+internal sealed record LoadResult
+{
+    public int Connections { get; init; }
+    public int Rooms { get; init; }
+    public int Senders { get; init; }
+    public double OfferedMessagesPerSecond { get; init; }
+    public double DurationSeconds { get; init; }
+    public long MessagesSent { get; init; }
+    public long MessagesAcked { get; init; }
+    public Dictionary<string, long> Errors { get; init; } = [];
+    public long DeliveriesExpected { get; init; }
+    public long DeliveriesReceived { get; init; }
+    public long Lost { get; init; }
+    public long Duplicated { get; init; }
+    public long OutOfOrder { get; init; }
+    public long SeqGaps { get; init; }
+    public double OfferedDeliveriesPerSecond { get; init; }
+    public double DeliveriesPerSecond { get; init; }
+    public Percentiles Latency { get; init; } = new();
+    public Percentiles Ack { get; init; } = new();
+    public double ServerCpuCores { get; init; }
+    public double BenchCpuCores { get; init; }
+    public double ServerRssMb { get; init; }
+    public int ConnectFailures { get; init; }
+    public string? SlowConsumer { get; init; }
+    public long StaleFrames { get; init; }
+}
+
+internal sealed record Percentiles
+{
+    public long Count { get; init; }
+    public double P50Ms { get; init; }
+    public double P99Ms { get; init; }
+    public double P999Ms { get; init; }
+    public double MaxMs { get; init; }
+
+    public static Percentiles From(LongHistogram h) => h.TotalCount == 0 ? new() : new()
+    {
+        Count = h.TotalCount,
+        P50Ms = h.GetValueAtPercentile(50) / 1000.0,
+        P99Ms = h.GetValueAtPercentile(99) / 1000.0,
+        P999Ms = h.GetValueAtPercentile(99.9) / 1000.0,
+        MaxMs = h.GetMaxValue() / 1000.0,
+    };
+}
+
+/// <summary>Histograms in microseconds, striped so that many receive loops record without contending.</summary>
+internal sealed class Striped
+{
+    private readonly LongHistogram[] stripes = Enumerable.Range(0, 16).Select(_ => new LongHistogram(600_000_000, 3)).ToArray();
+
+    public void Record(int who, long micros)
+    {
+        var h = stripes[who & 15];
+        lock (h)
+        {
+            h.RecordValue(Math.Clamp(micros, 0, 600_000_000));
+        }
+    }
+
+    public LongHistogram Sum()
+    {
+        var sum = new LongHistogram(600_000_000, 3);
+        foreach (var h in stripes)
+        {
+            lock (h)
+            {
+                sum.Add(h);
+            }
+        }
+
+        return sum;
+    }
+}
+
+/// <summary>
+/// The open-loop load generator. Each sender sends at a fixed rate whatever the server does, with the
+/// time it was due to send in the content (so a late send counts against the latency, no coordinated
+/// omission). Every connection records send→receipt latency of every message frame and checks, per
+/// sender, that each message arrives once and in order; senders record send→ack latency.
+/// </summary>
+internal sealed class LoadRun
+{
+    private static readonly double MicrosPerTick = 1_000_000.0 / Stopwatch.Frequency;
+    private readonly Uri wsBase;
+    private readonly List<ConnSpec> specs;
+    private static int runs = Environment.ProcessId % 1000 * 1000;
+    private readonly int nonce = Interlocked.Increment(ref runs);
+
+    public LoadRun(Uri server, List<ConnSpec> specs)
+    {
+        wsBase = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws" }.Uri;
+        this.specs = specs;
+        SenderCount = specs.Count == 0 ? 0 : specs.Max(s => s.Sender) + 1;
+        Senders = new SenderState[SenderCount];
+        foreach (var spec in specs.Where(s => s.Sender >= 0))
+        {
+            Senders[spec.Sender] = new SenderState(spec.Room);
+        }
+    }
+
+    public int SenderCount { get; }
+
+    public SenderState[] Senders { get; }
+
+    public List<Client> Clients { get; } = [];
+
+    public Striped LatencyStripes { get; private set; } = new();
+
+    public Striped AckStripes { get; private set; } = new();
+
+    public ConcurrentDictionary<string, long> Errors { get; } = new(StringComparer.Ordinal);
+
+    public int ConnectFailures;
+
+    public long Unique;
+
+    public long Duplicated;
+
+    public long OutOfOrder;
+
+    public long SeqGaps;
+
+    public long Resyncs;
+
+    public long LastReceipt;
+
+    public int? SlowIndex { get; set; }
+
+    internal sealed class SenderState(int room)
+    {
+        public int Room { get; } = room;
+        public long[] Due { get; set; } = [];
+        public int Sent;
+        public int Acked;
+        public long LastAckSeq;
+    }
+
+    /// <summary>Opens every connection (a few at a time) and waits for each hello.</summary>
+    public async Task ConnectAllAsync(int parallel = 64)
+    {
+        for (var i = 0; i < specs.Count; i++)
+        {
+            Clients.Add(new Client(this, i, specs[i]));
+        }
+
+        await Parallel.ForEachAsync(Clients, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (c, _) =>
+        {
+            if (!await c.ConnectAsync(null))
+            {
+                Interlocked.Increment(ref ConnectFailures);
+            }
+        });
+    }
+
+    /// <summary>Drops every connection at once (no close handshake), as a network failure or a crash would.</summary>
+    public void AbortAll()
+    {
+        foreach (var c in Clients)
+        {
+            c.Abort();
+        }
+    }
+
+    public void ResetCounters()
+    {
+        LatencyStripes = new Striped();
+        AckStripes = new Striped();
+        Errors.Clear();
+        Unique = Duplicated = OutOfOrder = SeqGaps = Resyncs = Stale = 0;
+    }
+
+    /// <summary>Sends at <paramref name="ratePerSender"/> from every sender for <paramref name="duration"/>, then waits for the deliveries.</summary>
+    public async Task<LoadResult> RunAsync(double ratePerSender, TimeSpan duration, int payloadBytes, Server? server, TimeSpan? drain = null)
+    {
+        ResetCounters();
+        var perSender = (int)Math.Ceiling(ratePerSender * duration.TotalSeconds) + 2;
+        foreach (var s in Senders)
+        {
+            s.Due = new long[perSender];
+            s.Sent = 0;
+            s.Acked = 0;
+        }
+
+        foreach (var c in Clients)
+        {
+            c.ResetTracks();
+        }
+
+        var pad = new string('x', Math.Max(0, payloadBytes));
+        var senderClients = Clients.Where(c => c.Spec.Sender >= 0).ToList();
+        var interval = Stopwatch.Frequency / ratePerSender;
+        var cpu0 = server?.CpuSeconds() ?? 0;
+        using var trace = Profiler.Start(server, duration);
+        var self0 = ProcStat.SelfCpuSeconds();
+        var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var random = new Random(42);
+        var phases = senderClients.Select(_ => (long)(random.NextDouble() * interval)).ToList();
+        await Task.WhenAll(senderClients.Select((c, i) => Task.Run(() => c.SendLoopAsync(start + phases[i], interval, end, pad))));
+        var sendEnd = Stopwatch.GetTimestamp();
+        var cpu1 = server?.CpuSeconds() ?? 0;
+        var self1 = ProcStat.SelfCpuSeconds();
+        var window = (sendEnd - start) / (double)Stopwatch.Frequency;
+
+        // Drain: until every acked message reached every member, or nothing moved for 3 s.
+        var expected = Expected();
+        var drainUntil = Stopwatch.GetTimestamp() + (long)((drain ?? TimeSpan.FromSeconds(20)).TotalSeconds * Stopwatch.Frequency);
+        long seen = -1;
+        var still = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < drainUntil)
+        {
+            // Acks first: an ack that lands after Expected() is then counted in neither.
+            var acked = Senders.Sum(s => Volatile.Read(ref s.Acked));
+            expected = Expected();
+            var now = Interlocked.Read(ref Unique);
+            if (now >= expected && acked >= Senders.Sum(s => s.Sent) - Errors.Values.Sum())
+            {
+                break;
+            }
+
+            if (now != seen)
+            {
+                seen = now;
+                still = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetTimestamp() - still > 3 * Stopwatch.Frequency)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        expected = Expected();
+        var unique = Interlocked.Read(ref Unique);
+        var lastReceipt = Interlocked.Read(ref LastReceipt);
+        var span = Math.Max(window, (lastReceipt - start) / (double)Stopwatch.Frequency);
+        var sent = Senders.Sum(s => (long)s.Sent);
+        var slow = SlowIndex is { } si ? await Clients[si].ProbeSlowAsync() : null;
+        return new LoadResult
+        {
+            Connections = Clients.Count,
+            Rooms = specs.Select(s => s.Room).Distinct().Count(),
+            Senders = SenderCount,
+            OfferedMessagesPerSecond = ratePerSender * SenderCount,
+            DurationSeconds = Math.Round(window, 2),
+            MessagesSent = sent,
+            MessagesAcked = Senders.Sum(s => (long)s.Acked),
+            Errors = new Dictionary<string, long>(Errors, StringComparer.Ordinal),
+            DeliveriesExpected = expected,
+            DeliveriesReceived = unique,
+            Lost = Math.Max(0, expected - unique),
+            Duplicated = Duplicated,
+            OutOfOrder = OutOfOrder,
+            SeqGaps = SeqGaps,
+            OfferedDeliveriesPerSecond = Math.Round(ratePerSender * Senders.Sum(s => (double)MembersOf(s.Room)), 1),
+            DeliveriesPerSecond = Math.Round(unique / span, 1),
+            Latency = Percentiles.From(LatencyStripes.Sum()),
+            Ack = Percentiles.From(AckStripes.Sum()),
+            ServerCpuCores = Math.Round((cpu1 - cpu0) / window, 2),
+            BenchCpuCores = Math.Round((self1 - self0) / window, 2),
+            ServerRssMb = server is null ? 0 : Math.Round(server.RssBytes() / 1048576.0, 1),
+            ConnectFailures = ConnectFailures,
+            SlowConsumer = slow,
+            StaleFrames = Stale,
+        };
+    }
+
+    private readonly Dictionary<int, int> members = [];
+
+    private int MembersOf(int room)
+    {
+        lock (members)
+        {
+            if (members.Count == 0)
+            {
+                for (var i = 0; i < Clients.Count; i++)
+                {
+                    if (i != SlowIndex)
+                    {
+                        members[Clients[i].Spec.Room] = members.GetValueOrDefault(Clients[i].Spec.Room) + 1;
+                    }
+                }
+            }
+
+            return members.GetValueOrDefault(room);
+        }
+    }
+
+    /// <summary>Deliveries owed: every acked message to every (reading) member of its room.</summary>
+    public long Expected() => Senders.Sum(s => (long)s.Acked * MembersOf(s.Room));
+
+    public static long Micros(long ticks) => (long)(ticks * MicrosPerTick);
+
+    /// <summary>This run's number, in every client_id and content it sends: frames of an earlier run still in the server are told apart.</summary>
+    public int Nonce => nonce;
+
+    public long Stale;
+
+    public Uri WsUri(ConnSpec spec, long? lastSeq) =>
+        new(wsBase, $"/ws/{spec.RoomPath}" + (lastSeq is { } n ? $"?last_seq={n.ToString(CultureInfo.InvariantCulture)}" : ""));
+}
+
+/// <summary>One WebSocket of the load: its receive loop parses frames with a few byte searches.</summary>
+internal sealed class Client(LoadRun run, int index, ConnSpec spec)
+{
+    private ClientWebSocket? socket;
+    private Task? receiving;
+    private Dictionary<int, Track> tracks = [];
+
+    public ConnSpec Spec { get; } = spec;
+
+    public long LastSeq { get; private set; } = -1;
+
+    public long Messages;
+
+    public bool Slow => run.SlowIndex == index;
+
+    public TaskCompletionSource Hello { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class Track
+    {
+        public BitArray Seen = new(256);
+        public int Max = -1;
+    }
+
+    public void ResetTracks() => tracks = [];
+
+    private bool resuming;
+
+    /// <summary>Connected and its hello received.</summary>
+    public bool Connected => socket is { State: WebSocketState.Open } && Hello.Task.IsCompletedSuccessfully;
+
+    public async Task<bool> ConnectAsync(long? lastSeq, int attempts = 3)
+    {
+        resuming = lastSeq is not null;
+        for (var attempt = 0; attempt < attempts; attempt++)
+        {
+            var ws = new ClientWebSocket();
+            ws.Options.KeepAliveInterval = TimeSpan.Zero;
+            using var invoker = Slow ? new HttpMessageInvoker(SmallReceiveBuffer()) : null;
+            if (Spec.Token is not null)
+            {
+                ws.Options.SetRequestHeader("Authorization", "Bearer " + Spec.Token);
+            }
+
+            Hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                await ws.ConnectAsync(run.WsUri(Spec, lastSeq), invoker, timeout.Token);
+                socket = ws;
+                receiving = Slow ? Task.CompletedTask : Task.Run(ReceiveLoopAsync);
+                if (Slow)
+                {
+                    return true;
+                }
+
+                await Hello.Task.WaitAsync(TimeSpan.FromSeconds(60));
+                return true;
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException or HttpRequestException)
+            {
+                ws.Dispose();
+                await Task.Delay(200 * (attempt + 1));
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The slow consumer's socket keeps a small receive buffer, so the server's queue for it fills sooner.</summary>
+    private static SocketsHttpHandler SmallReceiveBuffer() => new()
+    {
+        ConnectCallback = async (context, cancellationToken) =>
+        {
+            var s = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = 8192 };
+            try
+            {
+                await s.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(s, ownsSocket: true);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+        },
+    };
+
+    public void Abort()
+    {
+        socket?.Abort();
+    }
+
+    public async Task SendLoopAsync(long first, double interval, long end, string pad)
+    {
+        var sender = run.Senders[Spec.Sender];
+        var id = Spec.Sender.ToString(CultureInfo.InvariantCulture);
+        for (var n = 0; ; n++)
+        {
+            var due = first + (long)(n * interval);
+            if (due >= end || n >= sender.Due.Length)
+            {
+                return;
+            }
+
+            var wait = due - Stopwatch.GetTimestamp();
+            if (wait > Stopwatch.Frequency / 1000)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(wait / (double)Stopwatch.Frequency));
+            }
+
+            sender.Due[n] = due;
+            var frame = Encoding.UTF8.GetBytes(
+                $"{{\"type\":\"message\",\"client_id\":\"{run.Nonce}.{id}.{n}\",\"message_type\":\"text\",\"content\":\"bench:{run.Nonce}:{id}:{n}:{due}:{pad}\"}}");
+            Interlocked.Increment(ref sender.Sent);
+            try
+            {
+                if (socket is { State: WebSocketState.Open })
+                {
+                    await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+                }
+                else
+                {
+                    run.Errors.AddOrUpdate("send_failed", 1, (_, v) => v + 1);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException)
+            {
+                run.Errors.AddOrUpdate("send_failed", 1, (_, v) => v + 1);
+            }
+        }
+    }
+
+    /// <summary>For the slow consumer: after the run, was it disconnected, and how much had the server queued?</summary>
+    public async Task<string> ProbeSlowAsync()
+    {
+        if (socket is null)
+        {
+            return "never connected";
+        }
+
+        var buffer = new byte[1 << 20];
+        long bytes = 0;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            while (true)
+            {
+                var r = await socket.ReceiveAsync(buffer, timeout.Token);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    return $"closed by the server ({socket.CloseStatus}) after {bytes} bytes read";
+                }
+
+                bytes += r.Count;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return $"still connected, {bytes} bytes were waiting for it";
+        }
+        catch (WebSocketException ex)
+        {
+            return $"disconnected by the server ({ex.WebSocketErrorCode}) after {bytes} bytes read";
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var ws = socket!;
+        var buffer = new byte[64 * 1024];
+        var length = 0;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                var r = await ws.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                length += r.Count;
+                if (!r.EndOfMessage)
+                {
+                    continue;
+                }
+
+                Handle(buffer.AsSpan(0, length), Stopwatch.GetTimestamp());
+                length = 0;
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+    }
+
+    private void Handle(ReadOnlySpan<byte> frame, long now)
+    {
+        if (frame.StartsWith("{\"type\":\"message\""u8))
+        {
+            var seq = Number(frame, "\"sequence_number\":"u8);
+            Sequence(seq);
+            var at = frame.IndexOf("\"content\":\"bench:"u8);
+            if (at < 0)
+            {
+                return;
+            }
+
+            var rest = frame[(at + 17)..];
+            if (Next(ref rest) != run.Nonce)
+            {
+                Interlocked.Increment(ref run.Stale);
+                return;
+            }
+
+            var sender = (int)Next(ref rest);
+            var n = (int)Next(ref rest);
+            var due = Next(ref rest);
+            Messages++;
+            run.LatencyStripes.Record(index, LoadRun.Micros(now - due));
+            if (!tracks.TryGetValue(sender, out var track))
+            {
+                tracks[sender] = track = new Track();
+            }
+
+            if (n >= track.Seen.Length)
+            {
+                track.Seen.Length = Math.Max(n + 1, track.Seen.Length * 2);
+            }
+
+            if (track.Seen[n])
+            {
+                Interlocked.Increment(ref run.Duplicated);
+                return;
+            }
+
+            track.Seen[n] = true;
+            if (n < track.Max)
+            {
+                Interlocked.Increment(ref run.OutOfOrder);
+            }
+
+            track.Max = Math.Max(track.Max, n);
+            Interlocked.Increment(ref run.Unique);
+            InterlockedMax(ref run.LastReceipt, now);
+        }
+        else if (frame.StartsWith("{\"type\":\"ack\""u8))
+        {
+            var at = frame.IndexOf("\"client_id\":\""u8);
+            var rest = frame[(at + 13)..];
+            if (Next(ref rest) != run.Nonce)
+            {
+                Interlocked.Increment(ref run.Stale);
+                return;
+            }
+
+            var sender = (int)Next(ref rest);
+            var n = (int)Next(ref rest);
+            var state = run.Senders[sender];
+            Interlocked.Increment(ref state.Acked);
+            run.AckStripes.Record(index, LoadRun.Micros(now - state.Due[n]));
+            var seq = Number(frame, "\"sequence_number\":"u8);
+            InterlockedMax(ref state.LastAckSeq, seq);
+        }
+        else if (frame.StartsWith("{\"type\":\"hello\""u8))
+        {
+            // On a first connection the client starts at the room's number; on a resume it keeps its
+            // own, so the replay that follows is checked for gaps.
+            if (!resuming)
+            {
+                LastSeq = Math.Max(LastSeq, Number(frame, "\"last_seq\":"u8));
+            }
+
+            Hello.TrySetResult();
+        }
+        else if (frame.StartsWith("{\"type\":\"error\""u8))
+        {
+            var at = frame.IndexOf("\"code\":\""u8);
+            var rest = frame[(at + 8)..];
+            var code = Encoding.UTF8.GetString(rest[..rest.IndexOf((byte)'"')]);
+            run.Errors.AddOrUpdate(code, 1, (_, v) => v + 1);
+        }
+        else if (frame.StartsWith("{\"type\":\"resync_required\""u8))
+        {
+            Interlocked.Increment(ref run.Resyncs);
+        }
+        else
+        {
+            Sequence(Number(frame, "\"seq\":"u8));
+        }
+    }
+
+    private void Sequence(long seq)
+    {
+        if (seq <= 0)
+        {
+            return;
+        }
+
+        if (LastSeq >= 0 && seq > LastSeq + 1)
+        {
+            Interlocked.Add(ref run.SeqGaps, seq - LastSeq - 1);
+        }
+
+        LastSeq = Math.Max(LastSeq, seq);
+    }
+
+    private static long Number(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> key)
+    {
+        var at = frame.IndexOf(key);
+        if (at < 0)
+        {
+            return -1;
+        }
+
+        return Utf8Parser.TryParse(frame[(at + key.Length)..], out long value, out _) ? value : -1;
+    }
+
+    /// <summary>Parses the number at the start of <paramref name="rest"/> and steps over it and the separator after it.</summary>
+    private static long Next(ref ReadOnlySpan<byte> rest)
+    {
+        if (!Utf8Parser.TryParse(rest, out long value, out var used))
+        {
+            rest = [];
+            return -1;
+        }
+
+        rest = rest[Math.Min(rest.Length, used + 1)..];
+        return value;
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+}
