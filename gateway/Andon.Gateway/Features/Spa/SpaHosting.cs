@@ -19,7 +19,9 @@ internal static class SpaHosting
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        app.MapFallback("{*path}", async context =>
+        // "nonfile": a path that names a file (/assets/app.js) is left to the static files above;
+        // a fallback matching it would be chosen by routing first and the file never served.
+        app.MapFallback("{*path:nonfile}", async context =>
         {
             var path = context.Request.Path;
             if (path.StartsWithSegments("/api") || path.StartsWithSegments("/ws") || path.StartsWithSegments("/connect") || path.StartsWithSegments("/health"))
