@@ -389,6 +389,7 @@ void i18n.use(initReactI18next).init({
   fallbackLng: 'zh-TW',
   interpolation: { escapeValue: false },
   returnNull: false,
+  showSupportNotice: false,
 });
 
 export function setLanguage(lng: string): void {

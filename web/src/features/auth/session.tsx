@@ -34,7 +34,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       await apiLogout();
     } finally {
-      client.clear();
+      // Forget everything the signed-out user could read; keep the session query (observed) and empty it.
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] });
       client.setQueryData(ME_KEY, null);
     }
   }, [client]);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { User } from '../../lib/types';
 
@@ -25,6 +25,7 @@ export function Composer({ onSend, onTyping, searchUsers, onFiles, onPickFiles, 
   const area = useRef<HTMLTextAreaElement>(null);
   const lastTyping = useRef(0);
   const typingOff = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const caretAfterRender = useRef<number | null>(null);
 
   useEffect(() => {
     if (!mentionQuery) {
@@ -92,12 +93,17 @@ export function Composer({ onSend, onTyping, searchUsers, onFiles, onPickFiles, 
     setMentions((m) => (m.some((x) => x.user_id === user.user_id) ? m : [...m, user]));
     setMentionQuery(null);
     setSuggestions([]);
-    requestAnimationFrame(() => {
-      const caret = mentionQuery.start + insert.length;
-      area.current?.focus();
-      area.current?.setSelectionRange(caret, caret);
-    });
+    caretAfterRender.current = mentionQuery.start + insert.length;
   }
+
+  // Put the caret after an inserted mention as soon as the new text is rendered.
+  useLayoutEffect(() => {
+    const caret = caretAfterRender.current;
+    if (caret === null || !area.current) return;
+    caretAfterRender.current = null;
+    area.current.focus();
+    area.current.setSelectionRange(caret, caret);
+  }, [text]);
 
   function submit() {
     const value = text.trim();

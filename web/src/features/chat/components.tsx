@@ -1,4 +1,4 @@
-import { Fragment, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { Fragment, useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { clockTime } from '../../lib/format';
 import type { ConnectionState } from '../../lib/roomSocket';
@@ -30,10 +30,11 @@ export function RichText({ text }: { text: string }) {
 /** incident_data: readings as a definition list. */
 export function IncidentDataCard({ data }: { data: unknown }) {
   const { t } = useTranslation();
+  const captionId = useId();
   const entries = data && typeof data === 'object' && !Array.isArray(data) ? Object.entries(data as Record<string, unknown>) : [];
   return (
-    <figure className="incident-data">
-      <figcaption>{t('chat.incidentData')}</figcaption>
+    <figure className="incident-data" aria-labelledby={captionId}>
+      <figcaption id={captionId}>{t('chat.incidentData')}</figcaption>
       {entries.length ? (
         <dl>
           {entries.map(([key, value]) => (
@@ -137,8 +138,8 @@ export function MessageView({ message, actions }: { message: Message; actions: M
         <MessageBody message={message} />
       )}
       {message.edited_at && !message.deleted_at && <span className="edited">({t('chat.edited')})</span>}
-      {!message.deleted_at && (reactions.length > 0 || actions.canWrite) && (
-        <div className="reactions">
+      {!message.deleted_at && (reactions.length > 0 || actions.canWrite || canDelete) && !editing && (
+        <div className="message-tools">
           {reactions.map(([emoji, r]) => {
             const mineReacted = r.user_ids.includes(actions.currentUserId);
             return (
@@ -164,10 +165,6 @@ export function MessageView({ message, actions }: { message: Message; actions: M
               ))}
             </details>
           )}
-        </div>
-      )}
-      {!editing && (canEdit || canDelete) && !message.deleted_at && (
-        <div className="message-actions">
           {canEdit && (
             <button
               type="button"

@@ -113,7 +113,7 @@ export function SettingsPanel({ room, canEdit, canResolve, canArchive }: { room:
         </fieldset>
       </form>
       {canResolve && (
-        <form onSubmit={resolve} className="resolve">
+        <form onSubmit={resolve} className="resolve" noValidate>
           <h3>{t('settings.resolveTitle')}</h3>
           <label className="field">
             <span>{t('settings.resolutionNotes')}</span>
