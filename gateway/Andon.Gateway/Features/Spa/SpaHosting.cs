@@ -10,8 +10,13 @@ internal static class SpaHosting
 {
     public static void MapSpa(this WebApplication app, string spaRoot)
     {
-        var root = Path.GetFullPath(spaRoot, app.Environment.ContentRootPath);
-        if (!File.Exists(Path.Combine(root, "index.html")))
+        // A relative SpaRoot is looked up under the content root, then beside the host's assembly:
+        // `dotnet run` uses the project folder as content root, while the build copies the SPA to
+        // wwwroot in the output folder.
+        var root = new[] { app.Environment.ContentRootPath, AppContext.BaseDirectory }
+            .Select(folder => Path.GetFullPath(spaRoot, folder))
+            .FirstOrDefault(folder => File.Exists(Path.Combine(folder, "index.html")));
+        if (root is null)
         {
             return;
         }
