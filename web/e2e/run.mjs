@@ -24,7 +24,7 @@ try {
   });
   const shared = {};
   for (const scenario of scenarios) {
-    if (only && !scenario.name.includes(only)) continue;
+    if (only && !scenario.name.includes(only) && !scenario.name.startsWith('two users')) continue;
     const t0 = Date.now();
     try {
       await withTimeout(scenario.run({ browser, server, shared, skip: (reason) => { throw new Skip(reason); } }), scenario.timeoutMs ?? 60_000);

@@ -188,6 +188,41 @@ export const scenarios = [
     },
   },
   {
+    name: 'history loads upward as the timeline is scrolled to the top',
+    timeoutMs: 90_000,
+    run: async ({ browser, server, shared }) => {
+      assert.ok(shared.roomId, 'needs the chat scenario');
+      const { operator } = shared;
+      const created = await call(operator.page, 'POST', '/api/rooms', { title: '烤箱溫度紀錄', incident_type: 'quality_issue', severity: 'medium' });
+      assert.equal(created.status, 201);
+      const roomId = created.body.room_id;
+      await call(operator.page, 'POST', `/api/rooms/${roomId}/members`, { user_id: 'maintenance@andon.local', role: 'editor' });
+      // 60 readings, paced under the send limit (10 a second per user).
+      for (let n = 1; n <= 60; n += 1) {
+        const posted = await call(operator.page, 'POST', `/api/rooms/${roomId}/messages`, {
+          type: 'message',
+          client_id: crypto.randomUUID(),
+          message_type: 'text',
+          content: `爐溫紀錄 #${n}`,
+        });
+        assert.equal(posted.status, 201, JSON.stringify(posted.body));
+        await new Promise((r) => setTimeout(r, 110));
+      }
+      const reader = await signIn(browser, server, 'maintenance@andon.local');
+      await openRoom(reader.page, roomId);
+      const log = timeline(reader.page);
+      await log.getByText('爐溫紀錄 #60', { exact: true }).waitFor();
+      assert.equal(await log.getByText('爐溫紀錄 #1', { exact: true }).count(), 0, 'only the latest page at first');
+      await log.evaluate((el) => {
+        el.scrollTop = 0;
+      });
+      await log.getByText('爐溫紀錄 #1', { exact: true }).waitFor();
+      const texts = await log.locator('.message .text').allTextContents();
+      assert.equal(texts.filter((t) => t.startsWith('爐溫紀錄')).length, 60, 'every reading once');
+      await reader.context.close();
+    },
+  },
+  {
     name: 'an image dropped by one user appears as a thumbnail for the other',
     run: async ({ shared, skip }) => {
       assert.ok(shared.roomId, 'needs the chat scenario');
