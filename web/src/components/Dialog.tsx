@@ -13,19 +13,23 @@ interface DialogProps {
 export function Dialog({ title, onClose, children, className, closeLabel = 'Close' }: DialogProps) {
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
+  // The latest onClose, so a parent re-rendering (a list refreshing behind the dialog) does not
+  // re-run the effect and pull the focus back to the first field.
+  const close = useRef(onClose);
+  close.current = onClose;
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const first = ref.current?.querySelector<HTMLElement>('input, select, textarea, button:not([data-close])');
     (first ?? ref.current)?.focus();
     function onKey(event: KeyboardEvent) {
-      if (event.key === 'Escape') onClose();
+      if (event.key === 'Escape') close.current();
     }
     document.addEventListener('keydown', onKey);
     return () => {
       document.removeEventListener('keydown', onKey);
       previous?.focus?.();
     };
-  }, [onClose]);
+  }, []);
   return createPortal(
     <div className="backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div ref={ref} role="dialog" aria-modal="true" aria-labelledby={id} className={`dialog ${className ?? ''}`} tabIndex={-1}>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useDropzone } from 'react-dropzone';
 import { useTranslation } from 'react-i18next';
 import type { Member, Room, User } from '../../lib/types';
@@ -23,12 +24,20 @@ export interface ChatPanelProps {
 
 export function ChatPanel({ room, user, members, canSend, canUpload, chatOptions, uploader = xhrUpload, searchUsers = roomsApi.users, onClosed }: ChatPanelProps) {
   const { t } = useTranslation();
-  const chat = useRoomChat(room.room_id, chatOptions);
+  const client = useQueryClient();
+  const chat = useRoomChat(room.room_id, {
+    ...chatOptions,
+    // A status change, a role change or a member added elsewhere shows in the header and lists.
+    onSystem: () => {
+      void client.invalidateQueries({ queryKey: ['room', room.room_id] });
+      void client.invalidateQueries({ queryKey: ['members', room.room_id] });
+    },
+  });
   const files = useStagedFiles(room.room_id, uploader);
   const names = useMemo(() => Object.fromEntries(members.map((m) => [m.user_id, m.display_name])), [members]);
 
-  // The socket's role is the freshest word (a role change arrives as a frame).
-  const role = chat.state.role ?? room.current_user_role;
+  // The room (refetched on every room event, a role change included) says what I may do.
+  const role = room.current_user_role ?? chat.state.role;
   const writable = (role === 'owner' || role === 'editor' || !!user.is_admin) && canSend;
   const closeCode = chat.state.connection === 'closed' ? chat.socket.current?.closeCode ?? null : null;
   useEffect(() => {

@@ -15,6 +15,8 @@ export function fetchHistory(roomId: string, beforeSeq?: number) {
 export interface RoomChatOptions {
   createSocket?: SocketFactory;
   baseUrl?: string;
+  /** Told of room events (status, members, roles) so views of the room can refresh. */
+  onSystem?: (event: string) => void;
   /** Delays of the reconnect back-off (tests make them short). */
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -54,6 +56,7 @@ export function useRoomChat(roomId: string, options: RoomChatOptions = {}) {
       onState: (s) => dispatch({ type: 'connection', state: s }),
       onFrame: (frame: ServerFrame) => {
         dispatch({ type: 'frame', frame });
+        if (frame.type === 'system') optionsRef.current.onSystem?.(frame.event);
         // History is read after the first hello, so nothing committed in between is missed;
         // later reconnects resume by last_seq instead. A resync reloads it.
         if ((frame.type === 'hello' && first) || frame.type === 'resync_required') {
