@@ -147,6 +147,31 @@ export const scenarios = [
     },
   },
   {
+    name: 'the room list shows new activity without a reload',
+    timeoutMs: 60_000,
+    run: async ({ shared }) => {
+      assert.ok(shared.roomId, 'needs the chat scenario');
+      const { operator, maintenance } = shared;
+      const other = await call(operator.page, 'POST', '/api/rooms', { title: '二號線缺料', incident_type: 'material_shortage', severity: 'low' });
+      assert.equal(other.status, 201);
+      await operator.page.goto('/');
+      const cards = operator.page.getByRole('list', { name: '異常事件' }).getByRole('heading', { level: 3 });
+      await operator.page.waitForFunction(() => document.querySelector('.room-grid h3')?.textContent === '二號線缺料');
+      // Activity in the older room, from someone else: it moves to the top of the list by itself.
+      const posted = await call(maintenance.page, 'POST', `/api/rooms/${shared.roomId}/messages`, {
+        type: 'message',
+        client_id: crypto.randomUUID(),
+        message_type: 'text',
+        content: '備品已領出',
+      });
+      assert.equal(posted.status, 201);
+      await operator.page.waitForFunction(() => document.querySelector('.room-grid h3')?.textContent === '三號線輸送帶停止', null, { timeout: 30_000 });
+      await operator.page.getByRole('status').filter({ hasText: '有新的活動' }).waitFor();
+      assert.equal(await cards.first().textContent(), '三號線輸送帶停止');
+      await openRoom(operator.page, shared.roomId);
+    },
+  },
+  {
     name: 'a viewer sees the messages but cannot send',
     run: async ({ browser, server, shared }) => {
       assert.ok(shared.roomId, 'needs the chat scenario');
