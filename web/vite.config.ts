@@ -10,9 +10,17 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api': { target: backend, changeOrigin: false },
-      // Host and Origin stay localhost:5173, so the gateway sees a same-origin WebSocket upgrade.
-      '/ws': { target: backend, ws: true, changeOrigin: false },
+      // The API sees the backend's own host name (tokens are issued and checked for it).
+      '/api': { target: backend, changeOrigin: true },
+      // The gateway accepts WebSocket upgrades only from its own origin: present the backend's.
+      '/ws': {
+        target: backend,
+        ws: true,
+        changeOrigin: true,
+        configure: (proxy) => {
+          proxy.on('proxyReqWs', (proxyReq) => proxyReq.setHeader('origin', new URL(backend).origin));
+        },
+      },
     },
   },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
