@@ -231,6 +231,8 @@ describe('chat panel', () => {
     await screen.findByText('first report');
     act(() => FakeSocket.last.push({ type: 'system', event: 'member_added', user_id: maintenance.user_id, data: { role: 'editor' }, timestamp: 'now', seq: 2 }));
     expect(screen.getByRole('note')).toHaveTextContent('陳大華 was added as Editor');
+    act(() => FakeSocket.last.push({ type: 'system', event: 'role_changed', user_id: maintenance.user_id, data: { old_role: 'editor', new_role: 'viewer' }, timestamp: 'now', seq: 3 }));
+    expect(screen.getAllByRole('note')[1]).toHaveTextContent("陳大華's role is now Viewer");
   });
 
   it('explains an error from the server in words', async () => {

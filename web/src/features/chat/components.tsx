@@ -190,9 +190,10 @@ export function MessageView({ message, actions }: { message: Message; actions: M
 
 export function SystemLine({ item, names }: { item: SystemItem; names: Record<string, string> }) {
   const { t } = useTranslation();
-  const data = (item.data ?? {}) as { role?: string; new_status?: string; status?: string };
+  const data = (item.data ?? {}) as { role?: string; new_role?: string; new_status?: string; status?: string };
   const name = (item.user_id && names[item.user_id]) || item.user_id || '';
-  const role = data.role ? t(`role.${data.role}`) : '';
+  const roleName = data.role ?? data.new_role;
+  const role = roleName ? t(`role.${roleName}`) : '';
   const status = data.new_status ?? data.status;
   const known = ['user_joined', 'user_left', 'member_added', 'member_removed', 'role_changed', 'room_status_changed', 'room_updated'];
   const text = known.includes(item.event)
