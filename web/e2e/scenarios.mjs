@@ -43,6 +43,16 @@ async function call(page, method, path, data) {
   return { status: response.status(), body: text ? JSON.parse(text) : null };
 }
 
+/** Visible controls smaller than a 44 px touch target. */
+function smallTargets(page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('button, a.button, .room-link, .breadcrumb a, select, input:not([type=file]):not([type=checkbox]), textarea, summary')]
+      .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+      .map((el) => ({ el: el.outerHTML.slice(0, 80), h: Math.round(el.getBoundingClientRect().height), w: Math.round(el.getBoundingClientRect().width) }))
+      .filter((r) => r.h < 44 || r.w < 44),
+  );
+}
+
 function composer(page) {
   return page.getByRole('combobox', { name: '輸入訊息' });
 }
@@ -74,6 +84,7 @@ export const scenarios = [
         await page.waitForURL('**/login');
         await page.getByRole('heading', { name: '登入 Andon' }).waitFor();
         await shot(page, `login-${size}`);
+        if (size === 'phone') assert.deepEqual(await smallTargets(page), [], 'controls smaller than 44 px on the sign-in page');
         if (size === 'desktop') {
           await page.getByLabel('帳號').fill('operator@andon.local');
           await page.getByLabel('密碼').fill('wrong-password');
@@ -133,16 +144,11 @@ export const scenarios = [
       const phone = await signIn(browser, server, 'operator@andon.local', PHONE);
       await phone.page.getByRole('link', { name: '三號線輸送帶停止' }).first().waitFor();
       await shot(phone.page, 'rooms-phone');
+      assert.deepEqual(await smallTargets(phone.page), [], 'controls smaller than 44 px in the room list on a phone');
       await openRoom(phone.page, shared.roomId);
       await timeline(phone.page).getByText('收到，五分鐘內到場').waitFor();
       await shot(phone.page, 'room-phone');
-      const small = await phone.page.evaluate(() =>
-        [...document.querySelectorAll('button, a.button, select, input:not([type=file]), textarea, summary')]
-          .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
-          .map((el) => ({ el: el.outerHTML.slice(0, 80), h: el.getBoundingClientRect().height, w: el.getBoundingClientRect().width }))
-          .filter((r) => r.h < 44 || r.w < 44),
-      );
-      assert.deepEqual(small, [], 'controls smaller than 44 px on the phone layout');
+      assert.deepEqual(await smallTargets(phone.page), [], 'controls smaller than 44 px in the room on a phone');
       await phone.context.close();
     },
   },
