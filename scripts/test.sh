@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: provisions the test servers, checks formatting, runs every .NET test
-# (then the web tests, if any) and ends with the line "N passed, N failed" for the .NET tests.
+# (then the web tests, if any) and ends with the line "N passed, N failed" for .NET and web tests together.
 # Exit code: non-zero if provisioning, formatting, the .NET tests or the web tests failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -32,10 +32,14 @@ dotnet build Andon.slnx -c Release || dotnet_rc=$?
     --results-directory "$results" || dotnet_rc=$?
 
 # --- web tests ---------------------------------------------------------------------------------------
+# Unit tests (Vitest, counted from its JUnit report) and browser tests (counted from
+# web/test-results/browser.json); both counts join the summary line.
+web_results="$root/web/test-results"
 run_web_tests() {
     # Runs only once web/package.json exists.
     [[ -f web/package.json ]] || return 0
     echo "== web tests (npm ci && npm test in web/)"
+    rm -rf "$web_results"
     (cd web && npm ci --no-audit --no-fund && npm test)
 }
 web_rc=0
@@ -52,8 +56,26 @@ counter_sum() {
             awk '{ s += $1 } END { print s + 0 }'
     } || true
 }
-n_passed="$(counter_sum passed)"
-n_failed="$(counter_sum failed)"
+# Vitest's JUnit report: <testsuites ... tests="N" failures="N" errors="N" skipped="N" ...>.
+junit_count() {
+    local attr=$1 file="$web_results/unit.xml" n=""
+    [[ -f $file ]] && n=$(grep -o '<testsuites [^>]*>' "$file" | head -1 | sed -n "s/.* $attr=\"\([0-9]*\)\".*/\1/p") || true
+    echo "${n:-0}"
+}
+# The browser tests' summary (web/e2e/run.mjs): {"passed": N, "failed": N, "skipped": N, ...}.
+browser_count() {
+    local key=$1 file="$web_results/browser.json" n=""
+    [[ -f $file ]] && n=$(sed -n "s/^  \"$key\": \([0-9]*\),\{0,1\}$/\1/p" "$file" | head -1) || true
+    echo "${n:-0}"
+}
+web_total=$(junit_count tests)
+web_failed=$(($(junit_count failures) + $(junit_count errors)))
+web_skipped=$(junit_count skipped)
+web_passed=$((web_total - web_failed - web_skipped + $(browser_count passed)))
+web_failed=$((web_failed + $(browser_count failed)))
+echo "web tests: passed $web_passed, failed $web_failed, skipped $((web_skipped + $(browser_count skipped)))"
+n_passed=$(($(counter_sum passed) + web_passed))
+n_failed=$(($(counter_sum failed) + web_failed))
 ((dotnet_rc == 0)) || echo "test.sh: dotnet test failed (exit $dotnet_rc)" >&2
 echo "$n_passed passed, $n_failed failed"
 if ((dotnet_rc != 0)); then exit "$dotnet_rc"; fi

@@ -10,8 +10,13 @@ internal static class SpaHosting
 {
     public static void MapSpa(this WebApplication app, string spaRoot)
     {
-        var root = Path.GetFullPath(spaRoot, app.Environment.ContentRootPath);
-        if (!File.Exists(Path.Combine(root, "index.html")))
+        // A relative SpaRoot is looked up under the content root, then beside the host's assembly:
+        // `dotnet run` uses the project folder as content root, while the build copies the SPA to
+        // wwwroot in the output folder.
+        var root = new[] { app.Environment.ContentRootPath, AppContext.BaseDirectory }
+            .Select(folder => Path.GetFullPath(spaRoot, folder))
+            .FirstOrDefault(folder => File.Exists(Path.Combine(folder, "index.html")));
+        if (root is null)
         {
             return;
         }
@@ -19,7 +24,9 @@ internal static class SpaHosting
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        app.MapFallback("{*path}", async context =>
+        // "nonfile": a path that names a file (/assets/app.js) is left to the static files above;
+        // a fallback matching it would be chosen by routing first and the file never served.
+        app.MapFallback("{*path:nonfile}", async context =>
         {
             var path = context.Request.Path;
             if (path.StartsWithSegments("/api") || path.StartsWithSegments("/ws") || path.StartsWithSegments("/connect") || path.StartsWithSegments("/health"))
