@@ -22,6 +22,10 @@ dotnet format Andon.slnx --verify-no-changes ||
 results="$root/TestResults/trx"
 rm -rf "$results"
 mkdir -p "$results"
+# Reliability and security counts written by the tests (tests/Andon.Testing/Tally.cs).
+export ANDON_TEST_TALLY_DIR="$root/TestResults/tally"
+rm -rf "$ANDON_TEST_TALLY_DIR"
+mkdir -p "$ANDON_TEST_TALLY_DIR"
 echo "== dotnet test"
 dotnet_rc=0
 # Build everything first: tests start the hosts as processes from their build output.
@@ -74,6 +78,13 @@ web_skipped=$(junit_count skipped)
 web_passed=$((web_total - web_failed - web_skipped + $(browser_count passed)))
 web_failed=$((web_failed + $(browser_count failed)))
 echo "web tests: passed $web_passed, failed $web_failed, skipped $((web_skipped + $(browser_count skipped)))"
+# The reliability and security summary: sums of the counts in TestResults/tally/*.tally.
+tally() {
+    find "$ANDON_TEST_TALLY_DIR" -name "*.tally" -exec cat {} + 2>/dev/null | awk -v k="$1" '$1 == k { s += $2 } END { print s + 0 }'
+}
+echo "reliability and security: $(tally faults_survived) faults injected and survived," \
+    "$(tally hostile_inputs) hostile inputs tried, $(tally authorization_cells) authorization cells checked," \
+    "$(tally messages_checked) acknowledged messages checked: $(tally messages_lost) lost, $(tally messages_duplicated) duplicated"
 n_passed=$(($(counter_sum passed) + web_passed))
 n_failed=$(($(counter_sum failed) + web_failed))
 ((dotnet_rc == 0)) || echo "test.sh: dotnet test failed (exit $dotnet_rc)" >&2
