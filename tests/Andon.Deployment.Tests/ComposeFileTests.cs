@@ -5,7 +5,7 @@ namespace Andon.Deployment.Tests;
 
 public sealed partial class ComposeFileTests
 {
-    private static readonly string[] RequiredServices = ["postgres", "rabbitmq", "minio", "identity", "rooms", "messaging", "gateway"];
+    private static readonly string[] RequiredServices = ["postgres", "rabbitmq", "minio", "identity", "rooms", "messaging", "files", "gateway"];
 
     [Fact]
     public void Names_the_infrastructure_and_the_built_hosts()
@@ -20,8 +20,9 @@ public sealed partial class ComposeFileTests
         Assert.Equal("services/identity/Andon.Identity.Api/Dockerfile", services["identity"].Text("build", "dockerfile"));
         Assert.Equal("services/rooms/Andon.Rooms.Api/Dockerfile", services["rooms"].Text("build", "dockerfile"));
         Assert.Equal("services/messaging/Andon.Messaging.Api/Dockerfile", services["messaging"].Text("build", "dockerfile"));
+        Assert.Equal("services/files/Andon.Files.Api/Dockerfile", services["files"].Text("build", "dockerfile"));
         Assert.Equal("gateway/Andon.Gateway.Api/Dockerfile", services["gateway"].Text("build", "dockerfile"));
-        foreach (var host in new[] { "identity", "rooms", "messaging", "gateway" })
+        foreach (var host in new[] { "identity", "rooms", "messaging", "files", "gateway" })
         {
             Assert.Equal(".", services[host].Text("build", "context"));
         }
@@ -69,7 +70,7 @@ public sealed partial class ComposeFileTests
         Assert.True(problems.Count == 0, string.Join("\n", problems));
         Assert.Equal("service_healthy", services["identity"].Text("depends_on", "postgres", "condition"));
         Assert.Equal("service_healthy", services["identity"].Text("depends_on", "rabbitmq", "condition"));
-        foreach (var host in new[] { "rooms", "messaging" })
+        foreach (var host in new[] { "rooms", "messaging", "files" })
         {
             foreach (var dependency in new[] { "postgres", "rabbitmq", "identity" })
             {
@@ -85,6 +86,7 @@ public sealed partial class ComposeFileTests
     [Theory]
     [InlineData("rooms", "Rooms")]
     [InlineData("messaging", "Messaging")]
+    [InlineData("files", "Files")]
     public void Services_use_their_own_database_role_and_identity_for_tokens(string service, string section)
     {
         var services = Compose.Load().Services;
@@ -158,12 +160,18 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void Bucket_is_created_by_a_one_shot_minio_client()
     {
-        var init = Compose.Load().Services.Values.SingleOrDefault(s => (s.Text("image") ?? "").StartsWith("minio/mc", StringComparison.Ordinal));
+        var services = Compose.Load().Services;
+        var init = services.Values.SingleOrDefault(s => (s.Text("image") ?? "").StartsWith("minio/mc", StringComparison.Ordinal));
 
         Assert.NotNull(init);
         Assert.True(Compose.IsOneShot(init), "the minio/mc service should be restart: \"no\"");
         var command = string.Join(' ', init.Items("command").OfType<YamlScalarNode>().Select(c => c.Value));
-        Assert.Contains("mc mb --ignore-existing andon/andon", command, StringComparison.Ordinal);
+        Assert.Contains("mc mb --ignore-existing \"andon/$$ANDON_FILES_BUCKET\"", command, StringComparison.Ordinal);
+
+        // The bucket it makes is the one the files service is given, and files waits for it.
+        var bucket = Compose.Environment(init).Single(e => e.Key == "ANDON_FILES_BUCKET").Value;
+        Assert.Equal(bucket, Compose.Environment(services["files"]).Single(e => e.Key == "Files__S3__Bucket").Value);
+        Assert.Equal("service_completed_successfully", services["files"].Text("depends_on", "minio-init", "condition"));
     }
 
     [Fact]

@@ -9,6 +9,7 @@ public sealed class ConfigurationKeyTests
     [InlineData("identity")]
     [InlineData("rooms")]
     [InlineData("messaging")]
+    [InlineData("files")]
     [InlineData("gateway")]
     public void Compose_environment_binds_to_options(string host)
     {
@@ -23,10 +24,12 @@ public sealed class ConfigurationKeyTests
     [InlineData("k8s/overlays/dev", "identity")]
     [InlineData("k8s/overlays/dev", "rooms")]
     [InlineData("k8s/overlays/dev", "messaging")]
+    [InlineData("k8s/overlays/dev", "files")]
     [InlineData("k8s/overlays/dev", "gateway")]
     [InlineData("k8s/overlays/prod", "identity")]
     [InlineData("k8s/overlays/prod", "rooms")]
     [InlineData("k8s/overlays/prod", "messaging")]
+    [InlineData("k8s/overlays/prod", "files")]
     [InlineData("k8s/overlays/prod", "gateway")]
     public async Task Kubernetes_environment_binds_to_options(string overlay, string host)
     {
@@ -68,6 +71,10 @@ public sealed class ConfigurationKeyTests
         Assert.Null(HostSettings.Check("messaging", "Bus__Transport", "RabbitMq"));
         Assert.NotNull(HostSettings.Check("messaging", "Messaging__PingSeconds", "often"));
         Assert.NotNull(HostSettings.Check("messaging", "Identity__Issuer", "http://identity:8080/"));
+        Assert.Null(HostSettings.Check("files", "Files__S3__Bucket", "andon-files"));
+        Assert.Null(HostSettings.Check("files", "Files__Storage", "S3"));
+        Assert.NotNull(HostSettings.Check("files", "Files__Storage", "Minio"));
+        Assert.NotNull(HostSettings.Check("files", "Files__S3__Url", "http://minio:9000"));
         Assert.Null(HostSettings.Check("gateway", "ReverseProxy__Clusters__identity__Destinations__identity__Address", "http://identity:8080/"));
         Assert.NotNull(HostSettings.Check("gateway", "ReverseProxy__Clusters__idp__Destinations__idp__Address", "http://identity:8080/"));
     }

@@ -13,6 +13,7 @@ public sealed class DockerfileTests
         "services/identity/Andon.Identity.Api/Andon.Identity.Api.csproj",
         "services/rooms/Andon.Rooms.Api/Andon.Rooms.Api.csproj",
         "services/messaging/Andon.Messaging.Api/Andon.Messaging.Api.csproj",
+        "services/files/Andon.Files.Api/Andon.Files.Api.csproj",
         "gateway/Andon.Gateway.Api/Andon.Gateway.Api.csproj",
         "standalone/Andon.Standalone/Andon.Standalone.csproj",
     };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Persistence;
+using Andon.Files;
 using Andon.Gateway;
 using Andon.Identity;
 using Andon.Identity.Infrastructure.Directory;
@@ -15,6 +16,7 @@ public static class HostSettings
     public const string IdentityAppSettings = "services/identity/Andon.Identity.Api/appsettings.json";
     public const string RoomsAppSettings = "services/rooms/Andon.Rooms.Api/appsettings.json";
     public const string MessagingAppSettings = "services/messaging/Andon.Messaging.Api/appsettings.json";
+    public const string FilesAppSettings = "services/files/Andon.Files.Api/appsettings.json";
     public const string GatewayAppSettings = "gateway/Andon.Gateway.Api/appsettings.json";
 
     /// <summary>The identity host: its module's options, the bus, the database switch and its connection strings.</summary>
@@ -44,6 +46,10 @@ public static class HostSettings
     public static OptionKeys Messaging() => Service(MessagingAppSettings)
         .Options("Messaging", typeof(MessagingOptions));
 
+    /// <summary>The files host: its module's options (S3 included), the bus, the database switch, the token authority and its connection strings.</summary>
+    public static OptionKeys Files() => Service(FilesAppSettings)
+        .Options("Files", typeof(FilesOptions));
+
     /// <summary>The gateway host: the session options and YARP's ReverseProxy section.</summary>
     public static OptionKeys Gateway() => Common()
         .Options("Gateway", typeof(GatewayOptions))
@@ -52,7 +58,7 @@ public static class HostSettings
     /// <summary>The YARP clusters the gateway host defines in its appsettings.json.</summary>
     public static IReadOnlyList<string> GatewayClusters() => JsonKeys(GatewayAppSettings, "ReverseProxy", "Clusters");
 
-    /// <summary>Checks a variable of <paramref name="host"/> ("identity", "rooms", "messaging" or "gateway"); null when it is fine.</summary>
+    /// <summary>Checks a variable of <paramref name="host"/> ("identity", "rooms", "messaging", "files" or "gateway"); null when it is fine.</summary>
     public static string? Check(string host, string name, string? value)
     {
         ArgumentNullException.ThrowIfNull(name);
@@ -61,8 +67,9 @@ public static class HostSettings
             "identity" => Identity().Check(name, value),
             "rooms" => Rooms().Check(name, value),
             "messaging" => Messaging().Check(name, value),
+            "files" => Files().Check(name, value),
             "gateway" => Gateway().Check(name, value),
-            _ => throw new ArgumentOutOfRangeException(nameof(host), host, "identity, rooms, messaging or gateway"),
+            _ => throw new ArgumentOutOfRangeException(nameof(host), host, "identity, rooms, messaging, files or gateway"),
         };
         if (problem is null && host == "gateway" && name.Split("__") is ["ReverseProxy", "Clusters", var cluster, ..])
         {

@@ -6,7 +6,7 @@ public sealed class KubernetesManifestTests
 {
     public static TheoryData<string> Overlays => new() { "k8s/overlays/dev", "k8s/overlays/prod" };
 
-    private static readonly string[] Hosts = ["identity", "rooms", "messaging", "gateway"];
+    private static readonly string[] Hosts = ["identity", "rooms", "messaging", "files", "gateway"];
 
     [Theory]
     [MemberData(nameof(Overlays))]
@@ -154,12 +154,12 @@ public sealed class KubernetesManifestTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public async Task Rooms_and_messaging_take_traffic_only_from_the_gateway(string overlay)
+    public async Task Rooms_messaging_and_files_take_traffic_only_from_the_gateway(string overlay)
     {
         var manifests = await Kustomize.RenderAsync(overlay);
         var policies = manifests.OfKind("NetworkPolicy").ToList();
 
-        foreach (var host in new[] { "rooms", "messaging" })
+        foreach (var host in new[] { "rooms", "messaging", "files" })
         {
             var labels = manifests.OfKind("Deployment").Single(d => d.Name() == host).Map("spec", "template", "metadata", "labels")
                 .Entries().ToDictionary(e => e.Key, e => e.Value);
@@ -188,7 +188,7 @@ public sealed class KubernetesManifestTests
             .Items("spec", "template", "spec", "containers").OfType<YamlMappingNode>().Single();
         var environment = EnvironmentOf(manifests, gateway).ToList();
 
-        foreach (var host in new[] { "identity", "rooms", "messaging" })
+        foreach (var host in new[] { "identity", "rooms", "messaging", "files" })
         {
             Assert.Equal($"http://{host}:8080/", environment.SingleOrDefault(e => e.Key == $"ReverseProxy__Clusters__{host}__Destinations__{host}__Address").Value);
         }
@@ -205,7 +205,7 @@ public sealed class KubernetesManifestTests
         var autoscaler = Assert.Single(manifests.OfKind("HorizontalPodAutoscaler"), h => h.Text("spec", "scaleTargetRef", "name") == "messaging");
         Assert.Equal("Deployment", autoscaler.Text("spec", "scaleTargetRef", "kind"));
         Assert.Equal("2", autoscaler.Text("spec", "minReplicas"));
-        foreach (var host in new[] { "rooms", "messaging" })
+        foreach (var host in new[] { "rooms", "messaging", "files" })
         {
             var container = manifests.OfKind("Deployment").Single(d => d.Name() == host)
                 .Items("spec", "template", "spec", "containers").OfType<YamlMappingNode>().Single();

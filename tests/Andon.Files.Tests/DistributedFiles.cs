@@ -89,21 +89,7 @@ public sealed class DistributedFiles : IAsyncLifetime, IFilesSystem
         Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync(new Uri($"/api/rooms/{roomId}/members", UriKind.Relative), new { user_id = "mt.wang@andon.test", role = "editor" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync(new Uri($"/api/rooms/{roomId}/members", UriKind.Relative), new { user_id = "qa.huang@andon.test", role = "viewer" })).StatusCode);
 
-        // The files service learns of the room and its members by events.
-        using var editor = ClientOf(Actor.Editor);
-        using var viewer = ClientOf(Actor.Viewer);
-        var list = new Uri($"/api/rooms/{roomId}/files", UriKind.Relative);
-        for (var i = 0; i < 150; i++)
-        {
-            if ((await editor.GetAsync(list)).IsSuccessStatusCode && (await viewer.GetAsync(list)).IsSuccessStatusCode)
-            {
-                return roomId;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The files service never learnt of the room.\n" + Logs());
+        return await this.KnownToFilesAsync(roomId);
     }
 
     /// <summary>

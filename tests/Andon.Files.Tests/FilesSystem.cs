@@ -42,6 +42,25 @@ public interface IFilesSystem
 
 internal static class Uploads
 {
+    /// <summary>Returns once the files service answers the room's editor and viewer (it learns of rooms and members by events).</summary>
+    public static async Task<Guid> KnownToFilesAsync(this IFilesSystem system, Guid roomId)
+    {
+        using var editor = system.ClientOf(Actor.Editor);
+        using var viewer = system.ClientOf(Actor.Viewer);
+        var list = new Uri($"/api/rooms/{roomId}/files", UriKind.Relative);
+        for (var i = 0; i < 150; i++)
+        {
+            if ((await editor.GetAsync(list)).IsSuccessStatusCode && (await viewer.GetAsync(list)).IsSuccessStatusCode)
+            {
+                return roomId;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The files service never learnt of the room.\n" + system.Logs());
+    }
+
     /// <summary>Connects once messaging has heard of the room and the membership (both arrive by events).</summary>
     public static async Task<WsClient> ConnectWhenMemberAsync(Func<Task<WsClient>> connect)
     {

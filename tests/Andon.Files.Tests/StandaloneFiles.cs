@@ -15,7 +15,7 @@ public sealed class StandaloneFiles : StandaloneSystem, IFilesSystem
 
     public string Token(Actor actor) => Token(User(actor));
 
-    public Task<Guid> NewRoomAsync() => NewRoomAsync("三號線輸送帶停止");
+    public async Task<Guid> NewRoomAsync() => await this.KnownToFilesAsync(await NewRoomAsync("三號線輸送帶停止"));
 
     public Task<IReadOnlyList<string>> ObjectKeysAsync(Guid roomId)
     {
