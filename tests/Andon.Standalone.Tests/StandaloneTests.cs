@@ -51,6 +51,21 @@ public sealed class StandaloneTests(StandaloneFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_session_opened_under_one_host_name_works_on_the_api()
+    {
+        // The plant reaches the box by its name or address, never by the "localhost" the process
+        // calls itself on: tokens must validate whatever Host the browser used.
+        using var client = fixture.Host.CreateClient();
+        client.DefaultRequestHeaders.Host = $"andon-box.plant.local:{fixture.Host.Address.Port}";
+
+        Assert.Equal(HttpStatusCode.OK, (await Login(client, "operator@andon.local", "andon-dev")).StatusCode);
+        var rooms = await client.GetAsync(new Uri("/api/rooms", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.OK, rooms.StatusCode);
+        Assert.Equal(JsonValueKind.Array, (await Json(rooms)).GetProperty("items").ValueKind);
+    }
+
+    [Fact]
     public async Task A_wrong_password_is_401_invalid_credentials()
     {
         using var client = fixture.Host.CreateClient();
