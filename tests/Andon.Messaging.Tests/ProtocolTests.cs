@@ -197,6 +197,24 @@ public sealed class ProtocolTests(StandaloneSystem system)
         await owner.SendMessageAsync("still-open", "still here");
         Assert.Equal("still-open", (await owner.NextOfTypeAsync("ack")).GetProperty("client_id").GetString());
         Assert.Equal(WebSocketState.Open, owner.State);
+
+        // A frame several times the server's 16 KB receive buffer arrives whole, multi-byte characters included.
+        var readings = string.Concat(Enumerable.Range(0, 4000).Select(i => $"溫度{i:D5};"));
+        await owner.SendJsonAsync(new { type = "message", client_id = "long-readings", message_type = "incident_data", content = new { log = readings } });
+        string? stored = null;
+        var acked = false;
+        while (stored is null || !acked)
+        {
+            var frame = await owner.NextAsync(f => f.GetProperty("type").GetString() is "message" or "ack" or "error");
+            Assert.NotEqual("error", frame.GetProperty("type").GetString());
+            acked |= frame.GetProperty("type").GetString() == "ack" && frame.GetProperty("client_id").GetString() == "long-readings";
+            if (frame.GetProperty("type").GetString() == "message" && frame.GetProperty("message").GetProperty("message_type").GetString() == "incident_data")
+            {
+                stored = frame.GetProperty("message").GetProperty("content").GetProperty("log").GetString();
+            }
+        }
+
+        Assert.Equal(readings, stored);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using System.Security.Claims;
 using System.Text;
@@ -10,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -20,9 +22,15 @@ namespace Andon.Messaging.Features.Live;
 /// replay of what the client missed (or <c>resync_required</c>), and the frames of CONTRACT.md. Bad
 /// frames get an <c>error</c> frame and the connection stays open.
 /// </summary>
+/// <remarks>
+/// A socket may stay open for a shift, idle most of it: the database is used in short scopes of its
+/// own (not the request's, which lives as long as the socket), and a receive buffer is rented only
+/// while a frame is arriving (an idle socket waits with a zero-byte read).
+/// </remarks>
 public static class WebSocketEndpoint
 {
     private const int MaxFrameBytes = 128 * 1024;
+    private const int ReceiveBufferBytes = 16 * 1024;
     private const int MaxReplay = 1000;
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private static readonly JsonDocumentOptions ParseOptions = new() { MaxDepth = 32 };
@@ -33,21 +41,29 @@ public static class WebSocketEndpoint
         return app;
     }
 
-    private static async Task Handle(HttpContext context, MessagingDb db, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime)
+    private static async Task Handle(HttpContext context, IServiceScopeFactory scopes, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime)
     {
-        if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out var roomId) || await db.Rooms.FindAsync([roomId], context.RequestAborted) is null)
-        {
-            await ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.").ExecuteAsync(context);
-            return;
-        }
-
         var user = context.User;
         var actor = new Actor(user.UserId(), user.DisplayName(), user.IsAdmin());
-        var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == roomId && m.UserId == actor.UserId, context.RequestAborted);
-        if (member is null && !actor.IsAdmin)
+        Guid roomId;
+        string role;
+        await using (var scope = scopes.CreateAsyncScope())
         {
-            await ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "You are not a member of this room.").ExecuteAsync(context);
-            return;
+            var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+            if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out roomId) || await db.Rooms.FindAsync([roomId], context.RequestAborted) is null)
+            {
+                await ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.").ExecuteAsync(context);
+                return;
+            }
+
+            var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == roomId && m.UserId == actor.UserId, context.RequestAborted);
+            if (member is null && !actor.IsAdmin)
+            {
+                await ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "You are not a member of this room.").ExecuteAsync(context);
+                return;
+            }
+
+            role = member?.Role ?? "admin";
         }
 
         if (!context.WebSockets.IsWebSocketRequest)
@@ -62,7 +78,7 @@ public static class WebSocketEndpoint
             KeepAliveTimeout = TimeSpan.FromSeconds(options.Value.PingTimeoutSeconds),
         });
         var closing = context.RequestAborted;
-        var connection = new Connection(socket, roomId, actor.UserId, options.Value.ConnectionQueueFrames) { Role = member?.Role ?? "admin" };
+        var connection = new Connection(socket, roomId, actor.UserId, options.Value.ConnectionQueueFrames) { Role = role };
         connection.OnGap(gaps.Request);
         hub.Join(connection);
 
@@ -71,9 +87,15 @@ public static class WebSocketEndpoint
         Task writerLoop = Task.CompletedTask;
         try
         {
-            var lastSeq = await db.Counters.AsNoTracking().Where(c => c.RoomId == roomId).Select(c => c.LastSeq).FirstOrDefaultAsync(closing);
-            await connection.SendNowAsync(Frames.Serialize(new HelloFrame("hello", roomId, actor.UserId, connection.Role, lastSeq, hub.Online(roomId))), 0, closing);
-            await ReplayAsync(context, db, connection, lastSeq, closing);
+            long lastSeq;
+            await using (var scope = scopes.CreateAsyncScope())
+            {
+                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                lastSeq = await db.Counters.AsNoTracking().Where(c => c.RoomId == roomId).Select(c => c.LastSeq).FirstOrDefaultAsync(closing);
+                await connection.SendNowAsync(Frames.Serialize(new HelloFrame("hello", roomId, actor.UserId, connection.Role, lastSeq, hub.Online(roomId))), 0, closing);
+                await ReplayAsync(context, db, connection, lastSeq, closing);
+            }
+
             connection.Synchronised(lastSeq);
             writerLoop = connection.RunWriterAsync(closing);
             await ReceiveAsync(connection, actor, writer, hub, limiter, closing);
@@ -115,50 +137,76 @@ public static class WebSocketEndpoint
 
     private static async Task ReceiveAsync(Connection connection, Actor actor, RoomWriter writer, RoomHub hub, SendRateLimiter limiter, CancellationToken cancellationToken)
     {
-        var buffer = new byte[16 * 1024];
-        using var frame = new MemoryStream();
-        var oversized = false;
-        while (connection.Socket.State == WebSocketState.Open)
+        var socket = connection.Socket;
+        while (socket.State == WebSocketState.Open)
         {
-            var result = await connection.Socket.ReceiveAsync(buffer, cancellationToken);
-            if (result.MessageType == WebSocketMessageType.Close)
+            // Idle: wait for the next frame's header without holding a buffer.
+            var first = await socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken);
+            if (first.MessageType == WebSocketMessageType.Close)
             {
                 return;
             }
 
-            if (!oversized && frame.Length + result.Count <= MaxFrameBytes)
+            var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
+            try
             {
-                frame.Write(buffer, 0, result.Count);
-            }
-            else
-            {
-                oversized = true;
-            }
+                var (length, complete) = (0, first.EndOfMessage);
+                MemoryStream? parts = null;
+                var oversized = false;
+                while (!complete)
+                {
+                    var result = await socket.ReceiveAsync(buffer.AsMemory(length), cancellationToken);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
 
-            if (!result.EndOfMessage)
-            {
-                continue;
-            }
+                    length += result.Count;
+                    complete = result.EndOfMessage;
+                    if (length == buffer.Length && !complete)
+                    {
+                        // Larger than the buffer: collect the parts (up to the frame limit).
+                        parts ??= new MemoryStream();
+                        oversized |= parts.Length + length > MaxFrameBytes;
+                        if (!oversized)
+                        {
+                            parts.Write(buffer, 0, length);
+                        }
 
-            if (oversized)
-            {
-                connection.Send(Frames.Error("too_large", "The frame is larger than 128 KB."));
-            }
-            else if (result.MessageType == WebSocketMessageType.Binary)
-            {
-                connection.Send(Frames.Error("invalid_frame", "Binary frames are not accepted; send JSON text."));
-            }
-            else
-            {
-                Dispatch(frame.ToArray(), connection, actor, writer, hub, limiter);
-            }
+                        length = 0;
+                    }
+                }
 
-            frame.SetLength(0);
-            oversized = false;
+                if (parts is not null)
+                {
+                    oversized |= parts.Length + length > MaxFrameBytes;
+                    if (!oversized)
+                    {
+                        parts.Write(buffer, 0, length);
+                    }
+                }
+
+                if (oversized)
+                {
+                    connection.Send(Frames.Error("too_large", "The frame is larger than 128 KB."));
+                }
+                else if (first.MessageType == WebSocketMessageType.Binary)
+                {
+                    connection.Send(Frames.Error("invalid_frame", "Binary frames are not accepted; send JSON text."));
+                }
+                else
+                {
+                    Dispatch(parts is null ? buffer.AsSpan(0, length) : parts.GetBuffer().AsSpan(0, (int)parts.Length), connection, actor, writer, hub, limiter);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
-    private static void Dispatch(byte[] bytes, Connection connection, Actor actor, RoomWriter writer, RoomHub hub, SendRateLimiter limiter)
+    private static void Dispatch(ReadOnlySpan<byte> bytes, Connection connection, Actor actor, RoomWriter writer, RoomHub hub, SendRateLimiter limiter)
     {
         JsonDocument document;
         try
