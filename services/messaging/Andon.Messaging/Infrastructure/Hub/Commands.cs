@@ -48,10 +48,29 @@ internal static class RoomRules
 /// <summary>A new message. A repeated <c>client_id</c> from the same sender returns the stored message and stores nothing.</summary>
 internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input, bool skipMembership = false) : RoomCommand(roomId)
 {
+    public string ClientId => input.ClientId;
+
+    /// <summary>One query for every client id of the batch's new messages, instead of one per message.</summary>
+    public static async Task FindRetriesAsync(Batch batch, IReadOnlyCollection<RoomCommand> commands)
+    {
+        var clientIds = commands.OfType<PostMessage>().Select(p => p.ClientId).Distinct().ToList();
+        if (clientIds.Count == 0)
+        {
+            return;
+        }
+
+        var stored = await batch.Db.Messages.AsNoTracking()
+            .Where(m => m.RoomId == batch.RoomId && m.ClientId != null && clientIds.Contains(m.ClientId))
+            .ToListAsync();
+        batch.StoredByClientId = stored.ToDictionary(m => (m.SenderId, m.ClientId!));
+    }
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var existing = batch.Db.Messages.Local.FirstOrDefault(m => m.SenderId == sender.UserId && m.ClientId == input.ClientId)
-            ?? await batch.Db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == RoomId && m.SenderId == sender.UserId && m.ClientId == input.ClientId, cancellationToken);
+            ?? (batch.StoredByClientId is { } stored
+                ? stored.GetValueOrDefault((sender.UserId, input.ClientId))
+                : await batch.Db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == RoomId && m.SenderId == sender.UserId && m.ClientId == input.ClientId, cancellationToken));
         if (existing is not null)
         {
             return new CommandResult(existing);

@@ -31,6 +31,12 @@ internal sealed class Batch(MessagingDb db, Guid roomId, long lastSeq, DateTimeO
 
     public List<Action> AfterCommit { get; } = [];
 
+    /// <summary>
+    /// Messages already stored under the batch's client ids, read in one query before the commands
+    /// run (null: not read, so a command looks its own up).
+    /// </summary>
+    public Dictionary<(string SenderId, string ClientId), Message>? StoredByClientId { get; set; }
+
     public long NextSeq() => ++LastSeq;
 
     /// <summary>Keeps the frame in the room's event log (for resume) and broadcasts it once committed.</summary>
@@ -118,6 +124,7 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
                 }
 
                 var batch = new Batch(db, roomId, counter.LastSeq, clock.GetUtcNow());
+                await PostMessage.FindRetriesAsync(batch, commands);
                 var results = new List<CommandResult>(commands.Count);
                 foreach (var command in commands)
                 {
