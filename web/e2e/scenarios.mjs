@@ -333,11 +333,12 @@ export const scenarios = [
         });
         assert.equal(posted.status, 201, JSON.stringify(posted.body));
       }
+      // The sender sees the offline message leave the queue, then the other user sees it.
+      await operator.page.getByText('等待連線後傳送').waitFor({ state: 'detached', timeout: 45_000 });
       const log = timeline(maintenance.page);
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息']) {
         await log.getByText(text, { exact: true }).waitFor({ timeout: 45_000 });
       }
-      await operator.page.getByText('等待連線後傳送').waitFor({ state: 'detached' });
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息', '收到，五分鐘內到場']) {
         assert.equal(await log.getByText(text, { exact: true }).count(), 1, `${text} once`);
       }
