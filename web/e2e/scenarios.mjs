@@ -220,7 +220,12 @@ export const scenarios = [
       const payload = '<img src=x onerror=alert(1)>';
       await send(shared.operator.page, payload);
       for (const who of [shared.operator, shared.maintenance]) {
-        await timeline(who.page).getByText(payload, { exact: true }).waitFor();
+        // The sender may see the broadcast for a moment before its ack replaces the pending copy:
+        // wait for the text, then for the timeline to settle on one copy.
+        const shown = timeline(who.page).getByText(payload, { exact: true });
+        await shown.first().waitFor();
+        for (let i = 0; i < 100 && (await shown.count()) !== 1; i++) await who.page.waitForTimeout(100);
+        assert.equal(await shown.count(), 1, 'the message shows once');
         assert.equal(await timeline(who.page).locator('img[src="x"]').count(), 0);
       }
       await shared.operator.page.waitForTimeout(500);
