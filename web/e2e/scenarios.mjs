@@ -1,6 +1,7 @@
 // The browser scenarios, in order: later ones reuse the room and the signed-in pages of earlier ones.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './standalone.mjs';
 
@@ -60,6 +61,25 @@ function composer(page) {
 async function send(page, text) {
   await composer(page).fill(text);
   await page.getByRole('button', { name: '傳送', exact: true }).click();
+}
+
+/**
+ * Drops files from outside the page on the middle of `target`, as a person does: Chromium's own
+ * drag (enter, over, drop), each event in its own task like a real one.
+ */
+async function dropFiles(page, target, files) {
+  const box = await target.boundingBox();
+  assert.ok(box, 'the drop target is visible');
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const data = { items: [], files, dragOperationsMask: 1 /* copy */ };
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    for (const type of ['dragEnter', 'dragOver', 'drop']) {
+      await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+    }
+  } finally {
+    await cdp.detach();
+  }
 }
 
 function timeline(page) {
@@ -125,8 +145,8 @@ export const scenarios = [
       await send(maintenance.page, '收到，五分鐘內到場');
       await timeline(operator.page).getByText('收到，五分鐘內到場').waitFor();
       // Each sees the sender's name on the other's message.
-      await timeline(operator.page).getByText('陳大華').waitFor();
-      await timeline(maintenance.page).getByText('林小明').waitFor();
+      await timeline(operator.page).getByText('陳大華', { exact: true }).waitFor();
+      await timeline(maintenance.page).getByText('林小明', { exact: true }).waitFor();
     },
   },
   {
@@ -200,7 +220,12 @@ export const scenarios = [
       const payload = '<img src=x onerror=alert(1)>';
       await send(shared.operator.page, payload);
       for (const who of [shared.operator, shared.maintenance]) {
-        await timeline(who.page).getByText(payload, { exact: true }).waitFor();
+        // The sender may see the broadcast for a moment before its ack replaces the pending copy:
+        // wait for the text, then for the timeline to settle on one copy.
+        const shown = timeline(who.page).getByText(payload, { exact: true });
+        await shown.first().waitFor();
+        for (let i = 0; i < 100 && (await shown.count()) !== 1; i++) await who.page.waitForTimeout(100);
+        assert.equal(await shown.count(), 1, 'the message shows once');
         assert.equal(await timeline(who.page).locator('img[src="x"]').count(), 0);
       }
       await shared.operator.page.waitForTimeout(500);
@@ -255,33 +280,34 @@ export const scenarios = [
   },
   {
     name: 'an image dropped by one user appears as a thumbnail for the other',
-    run: async ({ shared, skip }) => {
+    run: async ({ shared }) => {
       assert.ok(shared.roomId, 'needs the chat scenario');
       const { page } = shared.operator;
-      // The files service may not be part of standalone yet: only a missing route skips.
-      const probe = await page.context().request.post(`/api/rooms/${shared.roomId}/files`, {
-        headers: { 'X-Requested-With': 'andon' },
-        multipart: { description: 'probe' },
-      });
-      if (probe.status() === 404) skip('POST /api/rooms/{id}/files answers 404: the files service is not in standalone yet');
-      await page.evaluate(async () => {
+      const png = await page.evaluate(() => {
         const canvas = document.createElement('canvas');
         canvas.width = 96;
         canvas.height = 64;
         const g = canvas.getContext('2d');
         g.fillStyle = '#b91c1c';
         g.fillRect(0, 0, 96, 64);
-        const blob = await new Promise((r) => canvas.toBlob(r, 'image/png'));
-        const file = new File([blob], 'defect.png', { type: 'image/png' });
-        const data = new DataTransfer();
-        data.items.add(file);
-        const target = document.querySelector('section.chat');
-        for (const type of ['dragenter', 'dragover', 'drop']) {
-          target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
-        }
+        return canvas.toDataURL('image/png').split(',')[1];
       });
-      await page.getByRole('textbox', { name: '說明（選填）' }).fill('輸送帶表面刮傷');
-      await page.getByRole('button', { name: '上傳', exact: true }).click();
+      // The dropped file is read from disk when it is sent: the folder stays until then.
+      const folder = mkdtempSync(join(tmpdir(), 'andon-web-e2e-drop-'));
+      try {
+        const file = join(folder, 'defect.png');
+        writeFileSync(file, Buffer.from(png, 'base64'));
+        await dropFiles(page, page.getByRole('region', { name: '對話', exact: true }), [file]);
+        // The drop hint is gone once the file is dropped; the image waits, previewed, for its upload.
+        await page.locator('.drop-overlay').waitFor({ state: 'detached' });
+        const staged = page.getByRole('region', { name: '上傳前預覽', exact: true });
+        await staged.getByRole('img', { name: 'defect.png' }).waitFor();
+        await page.getByRole('textbox', { name: '說明（選填）' }).fill('輸送帶表面刮傷');
+        await page.getByRole('button', { name: '上傳', exact: true }).click();
+        await staged.waitFor({ state: 'detached' });
+      } finally {
+        rmSync(folder, { recursive: true, force: true });
+      }
       const thumb = timeline(shared.maintenance.page).locator('img[src*="/thumbnail"]').first();
       await thumb.waitFor();
       await shared.maintenance.page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await thumb.elementHandle());
@@ -312,11 +338,12 @@ export const scenarios = [
         });
         assert.equal(posted.status, 201, JSON.stringify(posted.body));
       }
+      // The sender sees the offline message leave the queue, then the other user sees it.
+      await operator.page.getByText('等待連線後傳送').waitFor({ state: 'detached', timeout: 45_000 });
       const log = timeline(maintenance.page);
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息']) {
         await log.getByText(text, { exact: true }).waitFor({ timeout: 45_000 });
       }
-      await operator.page.getByText('等待連線後傳送').waitFor({ state: 'detached' });
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息', '收到，五分鐘內到場']) {
         assert.equal(await log.getByText(text, { exact: true }).count(), 1, `${text} once`);
       }

@@ -243,6 +243,34 @@ describe('chat panel', () => {
     expect(screen.getByRole('alert')).toHaveTextContent('Insufficient permissions');
   });
 
+  it('shows the drop hint while a file is dragged over the chat, and takes it away when the file is dropped or the drag leaves', async () => {
+    panel();
+    act(() => FakeSocket.last.open({ last_seq: 1 }));
+    await screen.findByText('first report');
+    const chat = screen.getByText('first report').closest('section.chat')!;
+    const file = new File(['png'], 'defect.png', { type: 'image/png' });
+    const dataTransfer = { files: [file], items: [{ kind: 'file', type: file.type, getAsFile: () => file }], types: ['Files'] };
+    // A browser delivers each drag event in its own task.
+    const drag = async (type: 'dragEnter' | 'dragOver' | 'dragLeave' | 'drop') => {
+      await act(async () => {
+        fireEvent[type](chat, { dataTransfer });
+        await new Promise((r) => setTimeout(r, 0));
+      });
+    };
+
+    await drag('dragEnter');
+    await drag('dragOver');
+    expect(screen.getByText('Release to upload')).toBeInTheDocument();
+    await drag('dragLeave');
+    expect(screen.queryByText('Release to upload')).toBeNull();
+
+    await drag('dragEnter');
+    await drag('dragOver');
+    await drag('drop');
+    expect(screen.queryByText('Release to upload')).toBeNull();
+    expect(await within(screen.getByRole('region', { name: 'Preview before sending' })).findByText('defect.png')).toBeInTheDocument();
+  });
+
   it('says so when my membership is revoked', async () => {
     panel();
     act(() => FakeSocket.last.open({ last_seq: 1 }));
