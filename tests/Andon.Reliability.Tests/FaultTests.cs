@@ -140,6 +140,85 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output) : I
         Tally.Add(Tally.FaultsSurvived, 1);
     }
 
+    [Fact]
+    public async Task With_the_directory_unreachable_sign_in_answers_503_while_existing_sessions_keep_sending_and_reconnecting()
+    {
+        // slapd is shared with other test projects: the relay between identity and it is cut instead.
+        await using var load = await RoomLoad.OpenAsync(system, "二號線AOI誤判");
+        var sending = load.SendAsync(PerSender);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        system.Ldap.Stop();
+        try
+        {
+            using (var newcomer = new BrowserSession(system.Address))
+            {
+                var refused = await newcomer.LoginAsync("qa.huang", TestServers.LdapPassword);
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+                Assert.Null(newcomer.CookieHeader);
+            }
+
+            // Signed-in people go on: their sessions answer, and their dropped sockets come back.
+            Assert.Equal(HttpStatusCode.OK, (await load.Viewer.Session.SendAsync(HttpMethod.Get, "/api/auth/me", csrfHeader: false)).StatusCode);
+            var before = load.Members.Select(m => m.Connections).ToList();
+            foreach (var member in load.Members)
+            {
+                member.Drop();
+            }
+
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (load.Members.Select((m, i) => m.Connections > before[i]).Contains(false) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            Assert.True(load.Members.Select((m, i) => m.Connections > before[i]).All(x => x), "A member could not reconnect while the directory was down.\n" + load.Check().Detail);
+            var posted = await load.Editor.Session.SendAsync(HttpMethod.Post, $"/api/rooms/{load.RoomId}/messages", new { client_id = Guid.NewGuid().ToString(), message_type = "text", content = "目錄離線時的訊息" });
+            Assert.Equal(HttpStatusCode.Created, posted.StatusCode);
+        }
+        finally
+        {
+            system.Ldap.Start();
+        }
+
+        using (var later = new BrowserSession(system.Address))
+        {
+            await RoomLoad.SignInAsync(later, "qa.huang");
+        }
+
+        await sending;
+        await load.SettleAsync(TimeSpan.FromSeconds(60));
+        Assert.All(load.Members, m => Assert.DoesNotContain(HttpStatusCode.Unauthorized, m.RefusedUpgrades));
+        Assert.All(load.Senders, s => Assert.Empty(s.Refused));
+        output.WriteLine(load.AssertNothingLost(minimumAcknowledged: 2 * PerSender).Detail);
+        Tally.Add(Tally.FaultsSurvived, 1);
+    }
+
+    [Fact]
+    public async Task A_gateway_restarted_under_load_keeps_every_session_and_its_clients_resume_without_loss()
+    {
+        await using var load = await RoomLoad.OpenAsync(system, "七號線組裝站缺料");
+        var sending = load.SendAsync(PerSender);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        // SIGKILL, then a new process on the same port with the same key folder.
+        await system.RestartGatewayAsync();
+        await sending;
+        await load.SettleAsync(TimeSpan.FromSeconds(60));
+
+        // Every socket went down with the gateway and came back with the cookie it had: never a 401.
+        Assert.All(load.Members, m => Assert.True(m.Connections >= 2, $"{m.UserId} never reconnected.\n{load.Check().Detail}"));
+        Assert.All(load.Members, m => Assert.DoesNotContain(HttpStatusCode.Unauthorized, m.RefusedUpgrades));
+        foreach (var member in load.Members)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await member.Session.SendAsync(HttpMethod.Get, "/api/auth/me", csrfHeader: false)).StatusCode);
+        }
+
+        Assert.All(load.Senders, s => Assert.Empty(s.Refused));
+        output.WriteLine(load.AssertNothingLost(minimumAcknowledged: 2 * PerSender).Detail);
+        Tally.Add(Tally.FaultsSurvived, 1);
+    }
+
     private static Guid? FileOf(JsonElement message) =>
         message.TryGetProperty("file_id", out var file) && file.ValueKind == JsonValueKind.String ? file.GetGuid() : null;
 
