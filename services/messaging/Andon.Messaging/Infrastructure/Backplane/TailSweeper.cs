@@ -13,7 +13,7 @@ namespace Andon.Messaging.Infrastructure.Backplane;
 /// reaches a connection, but when the lost frames are the room's last ones nothing later comes. So
 /// every <see cref="Interval"/> this reads the counters of the rooms it has connections in, and a
 /// connection still behind a counter it was behind at the previous sweep (not merely a frame in
-/// flight) is sent the missing frames from the room's event log.
+/// flight, nor queued for a slow reader) is sent the missing frames from the room's event log.
 /// </summary>
 internal sealed class TailSweeper(RoomHub hub, GapFiller gaps, IServiceScopeFactory scopes, TimeProvider clock, ILogger<TailSweeper> logger) : BackgroundService
 {
@@ -61,7 +61,8 @@ internal sealed class TailSweeper(RoomHub hub, GapFiller gaps, IServiceScopeFact
         foreach (var connection in connections)
         {
             var sent = connection.LastSentSeq;
-            if (previous.TryGetValue(connection, out var counter) && sent < counter)
+            // A slow reader with frames still queued is behind too, but not missing anything.
+            if (previous.TryGetValue(connection, out var counter) && sent < counter && connection.Queued == 0)
             {
                 gaps.Request(connection, sent + 1, counter);
             }
