@@ -222,6 +222,43 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output) : I
         Tally.Add(Tally.FaultsSurvived, 1);
     }
 
+    [Fact]
+    public async Task With_the_S3_server_unreachable_uploads_answer_503_and_store_nothing_while_messages_go_on()
+    {
+        // s3rver is shared with other test projects: the relay between files and it is cut instead.
+        await using var load = await RoomLoad.OpenAsync(system, "三號線外觀檢查");
+        await WaitUntilFilesKnowsAsync(load);
+        var sending = load.SendAsync(PerSender / 2);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        system.S3.Stop();
+        try
+        {
+            var refused = await UploadAsync(load.Editor.Session, load.RoomId);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("unavailable", (await BrowserSession.Json(refused)).GetProperty("code").GetString());
+        }
+        finally
+        {
+            system.S3.Start();
+        }
+
+        var listed = await load.Editor.Session.SendAsync(HttpMethod.Get, $"/api/rooms/{load.RoomId}/files", csrfHeader: false);
+        Assert.Equal(0, (await BrowserSession.Json(listed)).GetProperty("total").GetInt32());
+        var accepted = await UploadAsync(load.Editor.Session, load.RoomId);
+        Assert.True(accepted.StatusCode == HttpStatusCode.Created, await accepted.Content.ReadAsStringAsync());
+        var fileId = (await BrowserSession.Json(accepted)).GetProperty("file_id").GetGuid();
+        await sending;
+        await load.SettleAsync(TimeSpan.FromSeconds(60), m => m.Snapshot().Messages.Any(x => FileOf(x) == fileId));
+
+        // Only the upload made once the store was back became a message, once for each member.
+        Assert.All(load.Members, m => Assert.Equal(1, m.Snapshot().Messages.Count(x => FileOf(x) is not null)));
+        Assert.All(load.Members, m => Assert.Equal(1, m.Snapshot().Messages.Count(x => FileOf(x) == fileId)));
+        Assert.All(load.Senders, s => Assert.Empty(s.Refused));
+        output.WriteLine(load.AssertNothingLost(minimumAcknowledged: PerSender).Detail);
+        Tally.Add(Tally.FaultsSurvived, 1);
+    }
+
     private static Guid? FileOf(JsonElement message) =>
         message.TryGetProperty("file_id", out var file) && file.ValueKind == JsonValueKind.String ? file.GetGuid() : null;
 
