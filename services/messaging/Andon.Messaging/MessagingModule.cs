@@ -35,6 +35,7 @@ public static class MessagingModule
         {
             builder.Services.AddSingleton<IBackplane, RabbitMqBackplane>();
             builder.Services.AddHostedService<PresenceAnnouncer>();
+            builder.Services.AddHostedService<TailSweeper>();
         }
         else
         {

@@ -24,6 +24,12 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
 
     public WebSocket Socket { get; } = socket;
 
+    /// <summary>The number of the last room frame this client was sent.</summary>
+    public long LastSentSeq => Interlocked.Read(ref lastSentSeq);
+
+    /// <summary>Frames queued for the writer loop and not yet sent.</summary>
+    public int Queued => outgoing.Reader.Count;
+
     /// <summary>Queues a frame; <paramref name="seq"/> is 0 for frames outside the room sequence (ack, presence, typing, errors).</summary>
     public void Send(byte[] frame, long seq = 0)
     {
