@@ -26,6 +26,7 @@ public sealed class AccessWebSocketTests(StandaloneSystem system)
         ["delete_message"] = [Refused, "message_deleted", Refused, "message_deleted"], // one's own, or any as admin
         ["add_reaction"] = [Refused, "reaction_added", "reaction_added", "reaction_added"],
         ["remove_reaction"] = [Refused, "reaction_removed", "reaction_removed", "reaction_removed"],
+        ["typing"] = [Refused, "typing", "typing", "typing"], // seen by the others
     };
 
     private static readonly string[] Members = [Viewer, Editor, Owner, Admin];
@@ -61,7 +62,10 @@ public sealed class AccessWebSocketTests(StandaloneSystem system)
             var failures = new List<string>();
             for (var i = 0; i < Members.Length; i++)
             {
-                var answer = await Act(action, sockets[Members[i]], room);
+                var observer = sockets[Members[i] == Owner ? Editor : Owner];
+                var answer = action == "typing"
+                    ? await Typing(sockets[Members[i]], observer, Members[i])
+                    : await Act(action, sockets[Members[i]], room);
                 if (answer != Expected[action][i])
                 {
                     failures.Add($"{Members[i]}: expected {Expected[action][i]}, got {answer}");
@@ -104,6 +108,24 @@ public sealed class AccessWebSocketTests(StandaloneSystem system)
         };
         await socket.SendJsonAsync(frame);
         return await Answer(socket, messageId, clientId, Expected[action][1]);
+    }
+
+    /// <summary>
+    /// A typing frame: the error its sender gets, or the indicator another member sees. A frame of
+    /// unknown type sent right after it marks where the sender's answer to it would have been.
+    /// </summary>
+    private static async Task<string> Typing(WsClient socket, WsClient observer, string user)
+    {
+        await socket.SendJsonAsync(new { type = "typing", is_typing = true });
+        await socket.SendJsonAsync(new { type = "not_a_frame" });
+        var first = (await socket.NextOfTypeAsync("error", TimeSpan.FromSeconds(20))).GetProperty("code").GetString()!;
+        if (first != "invalid_frame")
+        {
+            await socket.NextOfTypeAsync("error", TimeSpan.FromSeconds(20));
+            return first;
+        }
+
+        return Type(await observer.NextAsync(f => Type(f) == "typing" && f.GetProperty("user_id").GetString() == user, TimeSpan.FromSeconds(20)));
     }
 
     private static async Task<string> Answer(WsClient socket, Guid messageId, string clientId, string effect)
