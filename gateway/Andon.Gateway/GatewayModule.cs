@@ -1,4 +1,5 @@
 using Andon.BuildingBlocks.Hosting;
+using Andon.Gateway.Features.SecurityHeaders;
 using Andon.Gateway.Features.Session;
 using Andon.Gateway.Features.Spa;
 using Microsoft.AspNetCore.Builder;
@@ -31,10 +32,14 @@ public static class GatewayModule
         return builder;
     }
 
-    /// <summary>Place before routing to the services: it sets the bearer token they will see.</summary>
+    /// <summary>
+    /// Place before routing to the services: it sets the bearer token they will see. The security
+    /// headers (CSP, nosniff, Referrer-Policy) go on every answer from here on, the SPA's included.
+    /// </summary>
     public static WebApplication UseGatewaySession(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<SessionMiddleware>();
         return app;
     }

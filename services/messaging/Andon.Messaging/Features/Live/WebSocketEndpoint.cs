@@ -277,6 +277,11 @@ public static class WebSocketEndpoint
                     {
                         connection.Send(Frames.Error("invalid_frame", "is_typing must be true or false."));
                     }
+                    else if (!(actor.IsAdmin || connection.Role is "owner" or "editor"))
+                    {
+                        // A viewer reads and nothing more: "typing…" from someone who may not send would mislead.
+                        connection.Send(Frames.Error("insufficient_permissions", "Insufficient permissions"));
+                    }
                     else
                     {
                         hub.SetTyping(connection.RoomId, actor.UserId, typing.GetBoolean());
