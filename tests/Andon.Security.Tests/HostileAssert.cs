@@ -8,10 +8,10 @@ internal static class HostileAssert
     private static readonly Dictionary<int, string[]> Codes = new()
     {
         [400] = ["validation_failed"],
-        [401] = ["unauthenticated"],
+        [401] = ["unauthenticated", "invalid_credentials"],
         [403] = ["forbidden"],
         [404] = ["not_found"],
-        [409] = ["conflict"],
+        [409] = ["conflict", "room_closed"],
         [413] = ["file_too_large", "too_large"],
         [415] = ["unsupported_media_type"],
         [429] = ["rate_limited"],
