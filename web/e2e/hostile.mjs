@@ -59,6 +59,8 @@ export const hostileScenarios = [
     name: 'XSS payloads in room fields, messages, file names, search hits and display names stay inert text',
     timeoutMs: 120_000,
     run: async ({ browser, server }) => {
+      // An earlier scenario stops and restarts the server; if it failed half-way, start it again.
+      if (!(await fetch(`${server.url}/login`).then((r) => r.ok, () => false))) await server.start();
       const hostile = await signIn(browser, server, 'hostile@andon.local');
       const { page } = hostile;
       let tried = 0;
