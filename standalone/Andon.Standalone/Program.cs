@@ -20,6 +20,10 @@ builder.AddMessagingService();
 builder.AddFilesService();
 builder.AddAndonBus("standalone");
 
+// Every endpoint's description at /openapi/v1.json, for signed-in callers (the REST fuzzer of
+// tests/Andon.Security.Tests reads it).
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
 
 app.UseServiceDefaults();
@@ -32,5 +36,6 @@ app.MapRoomsService();
 app.MapMessagingService();
 app.MapFilesService();
 app.MapGatewaySession();
+app.MapOpenApi().RequireAuthorization();
 
 app.Run();

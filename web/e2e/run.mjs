@@ -4,12 +4,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { scenarios } from './scenarios.mjs';
+import { hostileScenarios } from './hostile.mjs';
+import { scenarios as ordinaryScenarios } from './scenarios.mjs';
 import { Standalone, webRoot } from './standalone.mjs';
 
 class Skip extends Error {}
 
 const only = process.env.ANDON_E2E_ONLY;
+const scenarios = [...ordinaryScenarios, ...hostileScenarios];
 const started = Date.now();
 const results = [];
 const server = new Standalone();

@@ -67,6 +67,13 @@ export class Standalone {
       Gateway__SpaRoot: dist,
       // Many sign-ins from one address in a short run.
       Gateway__LoginFailuresPerMinute: '50',
+      // A development account whose directory fields are XSS payloads (e2e/hostile.mjs).
+      Directory__Static__Users__5__UserId: 'hostile@andon.local',
+      Directory__Static__Users__5__Password: 'andon-dev',
+      Directory__Static__Users__5__DisplayName: '<img src=x onerror="window.__xss=1;alert(\'name\')">"><svg onload=alert(2)>',
+      Directory__Static__Users__5__JobTitle: '<script>alert(3)</script>',
+      Directory__Static__Users__5__Office: '"><iframe src=javascript:alert(4)>',
+      Directory__Static__Users__5__Department: '<b onmouseover=alert(5)>dept</b>',
     };
     this.process = spawn('dotnet', [this.dll], { cwd: dirname(this.dll), env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk) => {

@@ -30,11 +30,19 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems, ILogge
         }
 
         httpContext.Response.StatusCode = status;
+        var problem = new ProblemDetails { Status = status, Detail = detail, Extensions = { ["code"] = code } };
+        if (code == ApiProblem.ValidationFailed)
+        {
+            // The contract's validation answer names what was wrong; a request that cannot be bound
+            // (a parameter of the wrong type, a body that is not JSON) has no better field than itself.
+            problem.Extensions["errors"] = new Dictionary<string, string[]> { ["request"] = [exception.Message] };
+        }
+
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
-            ProblemDetails = new ProblemDetails { Status = status, Detail = detail, Extensions = { ["code"] = code } },
+            ProblemDetails = problem,
         });
     }
 }

@@ -6,6 +6,12 @@ public static class LikePattern
     /// <summary>The escape character to pass to <c>EF.Functions.Like</c> with <see cref="Containing"/>.</summary>
     public const string Escape = "\\";
 
+    /// <summary>
+    /// Whether <paramref name="term"/> can be searched for: it holds no NUL character, which SQLite
+    /// takes as the end of a LIKE pattern (so it would match everything) and PostgreSQL refuses in text.
+    /// </summary>
+    public static bool IsSearchable(string term) => !term.Contains('\0', StringComparison.Ordinal);
+
     /// <summary>A pattern matching <paramref name="term"/> anywhere, lower-cased, with <c>%</c>, <c>_</c> and <c>\</c> taken literally.</summary>
     public static string Containing(string term)
     {

@@ -27,6 +27,11 @@ internal static class AuthEndpoints
         {
             errors["username"] = ["Enter your account."];
         }
+        else if (body.Username.Any(char.IsControl))
+        {
+            // No account name holds one; a NUL made the token request fail as if the directory were down.
+            errors["username"] = ["An account name has no control characters."];
+        }
 
         if (string.IsNullOrEmpty(body?.Password))
         {

@@ -125,6 +125,11 @@ public static class MessageEndpoints
             return ApiProblem.Validation("body", "The body is a JSON object like the message frame.");
         }
 
+        if (!MessageInput.IsValidUnicode(body))
+        {
+            return ApiProblem.Validation("body", "The body holds a string that is not valid Unicode (a lone surrogate).");
+        }
+
         var (input, code, error) = MessageInput.Parse(body, Guid.NewGuid().ToString());
         if (input is null)
         {

@@ -228,6 +228,12 @@ public static class WebSocketEndpoint
                 return;
             }
 
+            if (!MessageInput.IsValidUnicode(root))
+            {
+                connection.Send(Frames.Error("invalid_frame", "The frame holds a string that is not valid Unicode (a lone surrogate)."));
+                return;
+            }
+
             switch (type.GetString())
             {
                 case "message":

@@ -48,6 +48,10 @@ public static class SearchEndpoint
         {
             errors["q"] = ["q must be 1 to 200 characters."];
         }
+        else if (!LikePattern.IsSearchable(q))
+        {
+            errors["q"] = ["q must not contain NUL characters."];
+        }
 
         if (take is < 1 or > 100)
         {

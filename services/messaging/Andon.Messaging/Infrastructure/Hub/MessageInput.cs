@@ -106,5 +106,32 @@ internal sealed record MessageInput(string ClientId, MessageType Type, string Co
         return (new MessageInput(clientId, type, stored, mentions, fileId), null, null);
     }
 
+    /// <summary>
+    /// Whether every string and property name in <paramref name="element"/> is valid Unicode: JSON
+    /// may escape a lone surrogate (<c>"\uD800"</c>), which parses but cannot be read as a string.
+    /// </summary>
+    public static bool IsValidUnicode(JsonElement element)
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    return true;
+                case JsonValueKind.Array:
+                    return element.EnumerateArray().All(IsValidUnicode);
+                case JsonValueKind.Object:
+                    return element.EnumerateObject().All(p => p.Name is not null && IsValidUnicode(p.Value));
+                default:
+                    return true;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static (MessageInput?, string?, string?) Invalid(string error) => (null, "invalid_frame", error);
 }

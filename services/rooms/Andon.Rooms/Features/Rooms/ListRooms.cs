@@ -63,6 +63,11 @@ internal static class ListRooms
         }
 
         RoomFields.Text("search", search, 200, errors);
+        if (search is not null && !LikePattern.IsSearchable(search))
+        {
+            errors["search"] = ["search must not contain NUL characters."];
+        }
+
         if (errors.Count > 0)
         {
             return ApiProblem.Validation(errors);

@@ -146,7 +146,7 @@ public static partial class TemplateEndpoints
         var members = new List<TemplateMember>();
         foreach (var m in body.DefaultMembers ?? [])
         {
-            if (string.IsNullOrWhiteSpace(m.UserId) || !m.UserId.Contains('@', StringComparison.Ordinal) || !WireNames.TryParse(m.Role, out RoomRole role))
+            if (m is null || string.IsNullOrWhiteSpace(m.UserId) || !m.UserId.Contains('@', StringComparison.Ordinal) || !WireNames.TryParse(m.Role, out RoomRole role))
             {
                 errors["default_members"] = ["Each default member needs a user_id (e-mail) and a role (owner, editor or viewer)."];
                 break;
