@@ -69,6 +69,9 @@ public sealed class AccessMatrixTests(StandaloneSystem system)
         ["ANY /health/live"] = [200, 200, 200, 200, 200, 200],
         ["ANY /health/ready"] = [200, 200, 200, 200, 200, 200],
         ["ANY /{*path:nonfile}"] = [200, 200, 200, 200, 200, 200],
+
+        // The OpenAPI document: for signed-in callers.
+        ["GET /openapi/{documentName}.json"] = [401, 200, 200, 200, 200, 200],
     };
 
     public static TheoryData<string> Rows()
@@ -195,6 +198,7 @@ public sealed class AccessMatrixTests(StandaloneSystem system)
             "ANY /health/live" => Get("/health/live"),
             "ANY /health/ready" => Get("/health/ready"),
             "ANY /{*path:nonfile}" => Get($"/rooms/{roomId}"),
+            "GET /openapi/{documentName}.json" => Get("/openapi/v1.json"),
             _ => throw new InvalidOperationException("No call for " + row),
         };
 

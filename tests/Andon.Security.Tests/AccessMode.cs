@@ -21,9 +21,9 @@ internal static class AccessSetup
     public static Uri At(string path) => new(path, UriKind.Relative);
 
     /// <summary>A new room (owner, editor, viewer) once messaging and files have their copy of its members.</summary>
-    public static async Task<Guid> ReadyRoomAsync(this StandaloneSystem system)
+    public static async Task<Guid> ReadyRoomAsync(this StandaloneSystem system, string title = "權限測試")
     {
-        var roomId = await system.NewRoomAsync(title: "權限測試");
+        var roomId = await system.NewRoomAsync(title);
         using var viewer = system.As(StandaloneSystem.Viewer);
         for (var i = 0; i < 200; i++)
         {

@@ -11,6 +11,7 @@ using Andon.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Andon.Security.Tests;
 
@@ -28,6 +29,7 @@ internal static partial class AccessRouteTable
         "builder.AddRoomsService", "builder.AddMessagingService", "builder.AddFilesService", "builder.AddAndonBus",
         "app.UseServiceDefaults", "app.UseWebSockets", "app.UseGatewaySession", "app.UseAuthentication", "app.UseAuthorization",
         "app.MapIdentityService", "app.MapRoomsService", "app.MapMessagingService", "app.MapFilesService", "app.MapGatewaySession",
+        "app.MapOpenApi",
     ];
 
     private static readonly Lazy<IReadOnlySet<string>> Table = new(Compose);
@@ -67,6 +69,7 @@ internal static partial class AccessRouteTable
         builder.AddMessagingService();
         builder.AddFilesService();
         builder.AddAndonBus("standalone");
+        builder.Services.AddOpenApi();
         var app = builder.Build();
         app.UseServiceDefaults();
         app.UseWebSockets();
@@ -78,6 +81,7 @@ internal static partial class AccessRouteTable
         app.MapMessagingService();
         app.MapFilesService();
         app.MapGatewaySession();
+        app.MapOpenApi().RequireAuthorization();
 
         return ((IEndpointRouteBuilder)app).DataSources
             .SelectMany(d => d.Endpoints)
