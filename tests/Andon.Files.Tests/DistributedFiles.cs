@@ -17,9 +17,11 @@ namespace Andon.Files.Tests;
 /// </summary>
 public sealed class DistributedFiles : IAsyncLifetime, IFilesSystem
 {
-    private readonly List<HostProcess> hosts = [];
+    private readonly HostGroup hosts = new();
     private readonly Dictionary<Actor, string> tokens = [];
-    private readonly TestDatabase[] databases = [TestDatabase.Create("files_identity"), TestDatabase.Create("files_rooms"), TestDatabase.Create("files_messaging"), TestDatabase.Create("files")];
+    private readonly TestDatabase[] databases;
+
+    public DistributedFiles() => databases = [hosts.Database("files_identity"), hosts.Database("files_rooms"), hosts.Database("files_messaging"), hosts.Database("files")];
 
     public string Bucket { get; } = "andon-files-" + Guid.NewGuid().ToString("N")[..8];
 
@@ -33,21 +35,21 @@ public sealed class DistributedFiles : IAsyncLifetime, IFilesSystem
 
     public Uri Address => Gateway.Address;
 
-    public string Logs() => string.Join("\n", hosts.Select(h => $"--- {h.Address}\n{h.Output}"));
+    public string Logs() => hosts.Logs();
 
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
         var bus = TestServers.NewRabbitMqVirtualHost();
-        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
-        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(databases[1], identity.Address, bus));
-        var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(databases[2], identity.Address, bus));
-        var files = await Start("services/files/Andon.Files.Api", AndonHosts.Files(databases[3], identity.Address, bus, $"127.0.0.1:{S3Relay.Port}", Bucket));
+        var identity = await hosts.StartAsync("services/identity/Andon.Identity.Api", AndonHosts.Identity(databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
+        var rooms = await hosts.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(databases[1], identity.Address, bus));
+        var messaging = await hosts.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(databases[2], identity.Address, bus));
+        var files = await hosts.StartAsync("services/files/Andon.Files.Api", AndonHosts.Files(databases[3], identity.Address, bus, $"127.0.0.1:{S3Relay.Port}", Bucket));
         var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = messaging.Address.ToString();
         gateway["ReverseProxy__Clusters__files__Destinations__files__Address"] = files.Address.ToString();
-        Gateway = await Start("gateway/Andon.Gateway.Api", gateway);
+        Gateway = await hosts.StartAsync("gateway/Andon.Gateway.Api", gateway);
 
         tokens[Actor.Owner] = await identity.AccessTokenAsync("op.lin", TestServers.LdapPassword);
         tokens[Actor.Editor] = await identity.AccessTokenAsync("mt.wang", TestServers.LdapPassword);
@@ -58,15 +60,7 @@ public sealed class DistributedFiles : IAsyncLifetime, IFilesSystem
 
     public async Task DisposeAsync()
     {
-        foreach (var host in Enumerable.Reverse(hosts))
-        {
-            await host.DisposeAsync();
-        }
-
-        foreach (var database in databases)
-        {
-            await database.DisposeAsync();
-        }
+        await hosts.DisposeAsync();
 
         S3Relay.Dispose();
     }
@@ -121,13 +115,6 @@ public sealed class DistributedFiles : IAsyncLifetime, IFilesSystem
         }));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-    }
-
-    private async Task<HostProcess> Start(string project, Dictionary<string, string> settings, int? port = null)
-    {
-        var host = await HostProcess.StartAsync(project, settings, port);
-        hosts.Add(host);
-        return host;
     }
 }
 

@@ -13,9 +13,11 @@ namespace Andon.Messaging.Tests;
 /// <summary>Identity, rooms, messaging and the gateway as separate processes on PostgreSQL, RabbitMQ and slapd.</summary>
 public sealed class DistributedMessaging : IAsyncLifetime
 {
-    private readonly List<HostProcess> hosts = [];
+    private readonly HostGroup hosts = new();
 
-    public TestDatabase[] Databases { get; } = [TestDatabase.Create("msg_identity"), TestDatabase.Create("msg_rooms"), TestDatabase.Create("messaging")];
+    public TestDatabase[] Databases { get; }
+
+    public DistributedMessaging() => Databases = [hosts.Database("msg_identity"), hosts.Database("msg_rooms"), hosts.Database("messaging")];
 
     public HostProcess Gateway { get; private set; } = null!;
 
@@ -23,40 +25,22 @@ public sealed class DistributedMessaging : IAsyncLifetime
     public Uri Bus { get; private set; } = null!;
 
     /// <summary>What the hosts printed, for a failure message.</summary>
-    public string Logs() => string.Join("\n", hosts.Select(h => $"--- {h.Address}\n{h.Output}"));
+    public string Logs() => hosts.Logs();
 
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
         var bus = Bus = TestServers.NewRabbitMqVirtualHost();
-        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
-        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
-        var messaging = await Start("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address, bus));
+        var identity = await hosts.StartAsync("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
+        var rooms = await hosts.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
+        var messaging = await hosts.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address, bus));
         var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = messaging.Address.ToString();
-        Gateway = await Start("gateway/Andon.Gateway.Api", gateway);
+        Gateway = await hosts.StartAsync("gateway/Andon.Gateway.Api", gateway);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in Enumerable.Reverse(hosts))
-        {
-            await host.DisposeAsync();
-        }
-
-        foreach (var database in Databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
-
-    private async Task<HostProcess> Start(string project, Dictionary<string, string> settings, int? port = null)
-    {
-        var host = await HostProcess.StartAsync(project, settings, port);
-        hosts.Add(host);
-        return host;
-    }
+    public async Task DisposeAsync() => await hosts.DisposeAsync();
 }
 
 public sealed class DistributedMessagingTests(DistributedMessaging system) : IClassFixture<DistributedMessaging>

@@ -11,9 +11,11 @@ namespace Andon.Messaging.Tests;
 /// </summary>
 public sealed class GatewayReplicas : IAsyncLifetime
 {
-    private readonly List<HostProcess> hosts = [];
+    private readonly HostGroup hosts = new();
 
-    public TestDatabase[] Databases { get; } = [TestDatabase.Create("gw_identity"), TestDatabase.Create("gw_rooms"), TestDatabase.Create("gw_messaging")];
+    public TestDatabase[] Databases { get; }
+
+    public GatewayReplicas() => Databases = [hosts.Database("gw_identity"), hosts.Database("gw_rooms"), hosts.Database("gw_messaging")];
 
     public HostProcess Gateway { get; private set; } = null!;
 
@@ -21,44 +23,26 @@ public sealed class GatewayReplicas : IAsyncLifetime
 
     public string Origin => Gateway.Address.ToString().TrimEnd('/');
 
-    public string Logs() => string.Join("\n", hosts.Select(h => $"--- {h.Address}\n{h.Output}"));
+    public string Logs() => hosts.Logs();
 
     public async Task InitializeAsync()
     {
         var identityPort = HostProcess.FreePort();
         var bus = TestServers.NewRabbitMqVirtualHost();
-        var identity = await Start("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
-        var rooms = await Start("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
+        var identity = await hosts.StartAsync("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
+        var rooms = await hosts.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
         var messaging = AndonHosts.Messaging(Databases[2], identity.Address, bus);
-        Replicas = [await Start("services/messaging/Andon.Messaging.Api", messaging), await Start("services/messaging/Andon.Messaging.Api", messaging)];
+        Replicas = [await hosts.StartAsync("services/messaging/Andon.Messaging.Api", messaging), await hosts.StartAsync("services/messaging/Andon.Messaging.Api", messaging)];
         var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = Replicas[0].Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging-2__Address"] = Replicas[1].Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__HealthCheck__Active__Interval"] = "00:00:01";
         gateway["ReverseProxy__Clusters__messaging__HealthCheck__Active__Timeout"] = "00:00:01";
-        Gateway = await Start("gateway/Andon.Gateway.Api", gateway);
+        Gateway = await hosts.StartAsync("gateway/Andon.Gateway.Api", gateway);
     }
 
-    public async Task DisposeAsync()
-    {
-        foreach (var host in Enumerable.Reverse(hosts))
-        {
-            await host.DisposeAsync();
-        }
-
-        foreach (var database in Databases)
-        {
-            await database.DisposeAsync();
-        }
-    }
-
-    private async Task<HostProcess> Start(string project, Dictionary<string, string> settings, int? port = null)
-    {
-        var host = await HostProcess.StartAsync(project, settings, port);
-        hosts.Add(host);
-        return host;
-    }
+    public async Task DisposeAsync() => await hosts.DisposeAsync();
 }
 
 public sealed class GatewayReplicasTests(GatewayReplicas system) : IClassFixture<GatewayReplicas>
