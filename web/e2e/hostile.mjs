@@ -73,6 +73,13 @@ export const hostileScenarios = [
       tried += 6;
       const roomId = created.body.room_id;
       assert.equal((await call(page, 'POST', `/api/rooms/${roomId}/members`, { data: { user_id: 'operator@andon.local', role: 'editor' } })).status, 201);
+      // Messaging and files learn of the room by events: wait until both answer for it.
+      for (let i = 0; ; i++) {
+        const [messages, files] = await Promise.all([call(page, 'GET', `/api/rooms/${roomId}/messages`), call(page, 'GET', `/api/rooms/${roomId}/files`)]);
+        if (messages.status === 200 && files.status === 200) break;
+        assert.ok(i < 100, `messaging and files never learnt of the room: ${messages.status} ${files.status}`);
+        await page.waitForTimeout(100);
+      }
 
       // Messages, from the account whose display name is a payload.
       for (const payload of payloads) {
