@@ -45,6 +45,8 @@ public sealed class ProtocolTests(StandaloneSystem system)
         Assert.Equal("c-1", ack.GetProperty("client_id").GetString());
         Assert.Equal(broadcast.GetProperty("message_id").GetGuid(), ack.GetProperty("message_id").GetGuid());
         Assert.Equal(broadcast.GetProperty("sequence_number").GetInt64(), ack.GetProperty("sequence_number").GetInt64());
+        // The broadcast names the sender's client_id, so the sender's app can drop its pending copy before the ack.
+        Assert.Equal("c-1", broadcast.GetProperty("client_id").GetString());
         var seen = (await viewer.NextOfTypeAsync("message")).GetProperty("message");
         Assert.Equal("設備溫度上升到 85°C <b>注意</b>", seen.GetProperty("content").GetString());
         Assert.Equal(Owner, seen.GetProperty("sender_id").GetString());

@@ -225,7 +225,10 @@ export const scenarios = [
         const shown = timeline(who.page).getByText(payload, { exact: true });
         await shown.first().waitFor();
         for (let i = 0; i < 100 && (await shown.count()) !== 1; i++) await who.page.waitForTimeout(100);
-        assert.equal(await shown.count(), 1, 'the message shows once');
+        if ((await shown.count()) !== 1) {
+          const copies = await shown.evaluateAll((nodes) => nodes.map((n) => n.closest('li')?.outerHTML));
+          assert.fail(`the message shows once, but shows ${copies.length} times: ${copies.join(' | ')}`);
+        }
         assert.equal(await timeline(who.page).locator('img[src="x"]').count(), 0);
       }
       await shared.operator.page.waitForTimeout(500);

@@ -85,6 +85,8 @@ export interface Message {
   created_at: string;
   edited_at?: string | null;
   deleted_at?: string | null;
+  /** The sender's client_id: the sender's own pending copy is replaced by this message. */
+  client_id?: string | null;
 }
 
 export interface FileInfo {

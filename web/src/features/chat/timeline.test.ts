@@ -76,6 +76,26 @@ describe('timeline', () => {
     expect(s.lastError?.code).toBe('rate_limited');
   });
 
+  it('shows my message once when its broadcast arrives before its ack, or its ack never comes', () => {
+    const sending = { message_type: 'text' as const, content: 'motor at 85°C', created_at: 'now', status: 'sending' as const };
+    let s = run([
+      { type: 'local-send', send: { ...sending, client_id: 'c1' } },
+      { type: 'local-send', send: { ...sending, client_id: 'c2' } },
+    ]);
+    // The broadcast of c1 arrives first: the pending copy gives way to the stored message at once.
+    s = run([{ type: 'frame', frame: { type: 'message', message: message({ content: 'motor at 85°C', client_id: 'c1' }) } }], s);
+    expect(s.pending.map((p) => p.client_id)).toEqual(['c2']);
+    expect(timelineItems(s)).toHaveLength(1);
+    // c2 was stored but its ack was lost with the connection: history read again settles it too.
+    s = run([{ type: 'history', messages: [message({ content: 'motor at 85°C', client_id: 'c2' })], hasMore: false, older: false }], s);
+    expect(s.pending).toEqual([]);
+    expect(timelineItems(s)).toHaveLength(2);
+    // Someone else's message (no client_id of mine) leaves my pending sends alone.
+    s = run([{ type: 'local-send', send: { ...sending, client_id: 'c3' } }], s);
+    s = run([{ type: 'frame', frame: { type: 'message', message: message({ client_id: 'other' }) } }], s);
+    expect(s.pending.map((p) => p.client_id)).toEqual(['c3']);
+  });
+
   it('marks pending sends as queued while the connection is down', () => {
     const s = run([
       { type: 'local-send', send: { client_id: 'c1', message_type: 'text', content: 'a', created_at: 'now', status: 'sending' } },

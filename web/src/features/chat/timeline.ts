@@ -82,6 +82,13 @@ function upsert(messages: Record<string, Message>, incoming: Message[]): Record<
   return next;
 }
 
+/** A stored message with a pending send's client_id is that send: the pending copy goes, whether or not its ack came. */
+function settle(pending: PendingSend[], stored: Message[]): PendingSend[] {
+  if (pending.length === 0) return pending;
+  const ids = new Set(stored.map((m) => m.client_id).filter(Boolean));
+  return ids.size === 0 ? pending : pending.filter((p) => !ids.has(p.client_id));
+}
+
 function patch(state: TimelineState, id: string, change: Partial<Message>): TimelineState {
   const message = state.messages[id];
   if (!message) return state;
@@ -95,7 +102,7 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
     case 'history': {
       const messages = upsert(state.messages, action.messages);
       const maxSeq = Math.max(state.maxSeq, ...action.messages.map((m) => m.sequence_number));
-      return { ...state, messages, maxSeq, loaded: true, hasMore: action.older || !state.loaded ? action.hasMore : state.hasMore };
+      return { ...state, messages, maxSeq, pending: settle(state.pending, action.messages), loaded: true, hasMore: action.older || !state.loaded ? action.hasMore : state.hasMore };
     }
     case 'connection':
       return {
@@ -126,7 +133,7 @@ function applyFrame(state: TimelineState, frame: ServerFrame, now: number): Time
       const m = frame.message;
       const typing = { ...state.typing };
       delete typing[m.sender_id];
-      return { ...state, typing, messages: upsert(state.messages, [m]), maxSeq: Math.max(state.maxSeq, m.sequence_number) };
+      return { ...state, typing, pending: settle(state.pending, [m]), messages: upsert(state.messages, [m]), maxSeq: Math.max(state.maxSeq, m.sequence_number) };
     }
     case 'ack':
       return { ...state, pending: state.pending.filter((p) => p.client_id !== frame.client_id) };

@@ -7,7 +7,10 @@ namespace Andon.Messaging.Infrastructure.Hub;
 
 public sealed record ReactionSummary(int Count, IReadOnlyList<string> UserIds);
 
-/// <summary>The contract's <c>message</c>. A deleted message's content is withheld.</summary>
+/// <summary>
+/// The contract's <c>message</c>. A deleted message's content is withheld. <c>client_id</c> (when the sender
+/// gave one) lets the sender's app replace its pending copy as soon as the broadcast arrives, ack or not.
+/// </summary>
 public sealed record MessageDto(
     Guid MessageId,
     Guid RoomId,
@@ -22,7 +25,8 @@ public sealed record MessageDto(
     IReadOnlyDictionary<string, ReactionSummary> Reactions,
     DateTimeOffset CreatedAt,
     DateTimeOffset? EditedAt,
-    DateTimeOffset? DeletedAt)
+    DateTimeOffset? DeletedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ClientId)
 {
     public static MessageDto From(Message m, IEnumerable<Reaction> reactions) => new(
         m.MessageId,
@@ -38,7 +42,8 @@ public sealed record MessageDto(
         Frames.Summarise(reactions),
         m.CreatedAt,
         m.EditedAt,
-        m.DeletedAt);
+        m.DeletedAt,
+        m.ClientId);
 
     private static JsonElement ContentOf(Message m) =>
         m.MessageType == Domain.MessageType.IncidentData

@@ -134,19 +134,7 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
                 counter.LastSeq = batch.LastSeq;
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
-
-                hub.Publish(roomId, batch.Broadcasts);
-
-                foreach (var action in batch.AfterCommit)
-                {
-                    action();
-                }
-
-                for (var i = 0; i < commands.Count; i++)
-                {
-                    commands[i].Done.TrySetResult(results[i]);
-                }
-
+                Committed(roomId, commands, batch, results);
                 return;
             }
             catch (DbUpdateException ex) when (attempt < 10)
@@ -168,6 +156,33 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
 
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// After the commit the batch is stored whatever happens next: a failure to broadcast is logged
+    /// (clients catch up by resume) and never reported to a sender as "nothing was saved".
+    /// </summary>
+    private void Committed(Guid roomId, List<RoomCommand> commands, Batch batch, List<CommandResult> results)
+    {
+        try
+        {
+            hub.Publish(roomId, batch.Broadcasts);
+            foreach (var action in batch.AfterCommit)
+            {
+                action();
+            }
+        }
+#pragma warning disable CA1031 // The senders must still get their acks.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            logger.LogError(ex, "Room {RoomId}: a stored batch of {Count} could not be broadcast", roomId, commands.Count);
+        }
+
+        for (var i = 0; i < commands.Count; i++)
+        {
+            commands[i].Done.TrySetResult(results[i]);
         }
     }
 }
