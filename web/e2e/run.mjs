@@ -55,6 +55,7 @@ const summary = { passed: count('passed'), failed: count('failed'), skipped: cou
 mkdirSync(join(webRoot, 'test-results'), { recursive: true });
 writeFileSync(join(webRoot, 'test-results/browser.json'), JSON.stringify(summary, null, 2));
 if (summary.failed) {
+  console.log('\nstandalone warnings and errors:\n' + server.warnings.join(''));
   console.log('\nstandalone output (tail):\n' + server.output.slice(-40).join(''));
 }
 console.log(`\nbrowser tests: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped (${summary.seconds} s)`);

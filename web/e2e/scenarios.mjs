@@ -345,7 +345,14 @@ export const scenarios = [
       await operator.page.getByText('等待連線後傳送').waitFor({ state: 'detached', timeout: 45_000 });
       const log = timeline(maintenance.page);
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息']) {
-        await log.getByText(text, { exact: true }).waitFor({ timeout: 45_000 });
+        try {
+          await log.getByText(text, { exact: true }).waitFor({ timeout: 45_000 });
+        } catch (error) {
+          // Say which side stalled: what the sender shows for its send, and what the other user has.
+          const sender = await timeline(operator.page).locator('.pending').allTextContents();
+          const seen = await log.locator('.message .text').allTextContents();
+          throw new Error(`"${text}" never reached the other user; the sender shows pending [${sender.join(' | ')}], the other user the last [${seen.slice(-6).join(' | ')}]: ${error.message}`);
+        }
       }
       for (const text of ['恢復後補發 1', '恢復後補發 2', '恢復後補發 3', '停機期間送出的訊息', '收到，五分鐘內到場']) {
         assert.equal(await log.getByText(text, { exact: true }).count(), 1, `${text} once`);

@@ -38,6 +38,8 @@ export class Standalone {
     this.dll = standaloneDll();
     this.dataDir = mkdtempSync(join(tmpdir(), 'andon-web-e2e-'));
     this.output = [];
+    /** Every warning and error the server logged (kept whole; output keeps only the latest lines). */
+    this.warnings = [];
     this.process = null;
     this.port = 0;
   }
@@ -78,6 +80,7 @@ export class Standalone {
     this.process = spawn('dotnet', [this.dll], { cwd: dirname(this.dll), env, stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (chunk) => {
       this.output.push(String(chunk));
+      if (/^(warn|fail|crit):/m.test(String(chunk))) this.warnings.push(String(chunk));
       if (this.output.length > 400) this.output.splice(0, 100);
     };
     this.process.stdout.on('data', keep);

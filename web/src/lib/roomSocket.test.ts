@@ -126,6 +126,27 @@ describe('RoomSocket', () => {
     expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'room_closed' });
   });
 
+  it('sends again, after a pause, a message the server refused for a passing reason (busy, too fast)', () => {
+    const { socket, frames } = client({ newId: () => 'c-4', random: () => 1 });
+    FakeSocket.last.open();
+    socket.sendMessage({ message_type: 'text', content: 'line 3 stopped' });
+    FakeSocket.last.push({ type: 'error', code: 'unavailable', message: 'try again', client_id: 'c-4' });
+    expect(socket.pending).toHaveLength(1);
+    expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'unavailable' });
+    vi.advanceTimersByTime(999);
+    expect(FakeSocket.last.sent).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.last.sent).toEqual([expect.objectContaining({ client_id: 'c-4' }), expect.objectContaining({ client_id: 'c-4' })]);
+    // Refused again: the next pause is longer.
+    FakeSocket.last.push({ type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c-4' });
+    vi.advanceTimersByTime(1999);
+    expect(FakeSocket.last.sent).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(FakeSocket.last.sent).toHaveLength(3);
+    FakeSocket.last.push({ type: 'ack', client_id: 'c-4', message_id: 'm', sequence_number: 9, created_at: 'now' });
+    expect(socket.pending).toHaveLength(0);
+  });
+
   it('ignores an edit replayed after a resume that was already applied', () => {
     const { frames } = client();
     FakeSocket.last.open();

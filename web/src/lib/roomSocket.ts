@@ -75,6 +75,8 @@ export interface RoomSocketOptions {
 
 const OPEN = 1;
 const TERMINAL_CODES = new Set([4403, 4404, 4401]);
+/** Refusals that say "not now" rather than "never": the send stays queued and goes again later. */
+export const RETRYABLE_ERRORS = new Set(['unavailable', 'rate_limited']);
 
 export function backoffDelay(attempt: number, base: number, max: number, random: () => number): number {
   const ceiling = Math.min(max, base * 2 ** attempt);
@@ -105,6 +107,9 @@ export class RoomSocket {
   private helloSeen = false;
   private seen = new Set<string>();
   private queue: OutgoingMessage[] = [];
+  /** Sends refused for a passing reason: how often each was retried, and the timers of the next try. */
+  private retries = new Map<string, number>();
+  private retryTimers = new Set<ReturnType<typeof setTimeout>>();
   private _state: ConnectionState = 'connecting';
   private _lastSeq: number | null = null;
   /** Why the server ended the room's connection for good (4403 membership revoked, 4404 deleted). */
@@ -148,6 +153,8 @@ export class RoomSocket {
   close(): void {
     this.stopped = true;
     this.clearTimer();
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -299,6 +306,7 @@ export class RoomSocket {
         return;
       }
       case 'ack': {
+        this.retries.delete(frame.client_id);
         const before = this.queue.length;
         this.queue = this.queue.filter((q) => q.client_id !== frame.client_id);
         if (this.queue.length !== before) this.emitQueue();
@@ -339,6 +347,10 @@ export class RoomSocket {
         return;
       }
       case 'error': {
+        if (frame.client_id && RETRYABLE_ERRORS.has(frame.code) && this.retryLater(frame.client_id)) {
+          this.options.onFrame?.(frame);
+          return;
+        }
         // The server refused this send (closed room, permissions, size): retrying cannot help.
         if (frame.client_id) {
           const before = this.queue.length;
@@ -351,6 +363,25 @@ export class RoomSocket {
       default:
         this.options.onFrame?.(frame);
     }
+  }
+
+  /**
+   * Sends a queued message again after a back-off (the server was busy or the sender too fast); its
+   * client_id makes a repeat harmless. False when the message is no longer queued.
+   */
+  private retryLater(clientId: string): boolean {
+    if (!this.queue.some((q) => q.client_id === clientId)) return false;
+    const attempt = this.retries.get(clientId) ?? 0;
+    this.retries.set(clientId, attempt + 1);
+    const delay = backoffDelay(attempt, this.options.baseDelayMs ?? 1000, this.options.maxDelayMs ?? 15000, this.options.random ?? Math.random);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      const queued = this.queue.find((q) => q.client_id === clientId);
+      // Not ready: the next hello sends everything still queued anyway.
+      if (queued && this.isReady()) this.socket!.send(JSON.stringify(queued));
+    }, delay);
+    this.retryTimers.add(timer);
+    return true;
   }
 
   private appliedSeqs = new Set<number>();

@@ -71,9 +71,17 @@ describe('timeline', () => {
     ]);
     s = run([{ type: 'frame', frame: { type: 'ack', client_id: 'c1', message_id: 'm', sequence_number: 1, created_at: 'now' } }], s);
     expect(s.pending.map((p) => p.client_id)).toEqual(['c2']);
-    s = run([{ type: 'frame', frame: { type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c2' } }], s);
-    expect(s.pending[0]).toMatchObject({ status: 'failed', error: 'rate_limited' });
-    expect(s.lastError?.code).toBe('rate_limited');
+    s = run([{ type: 'frame', frame: { type: 'error', code: 'too_large', message: 'too long', client_id: 'c2' } }], s);
+    expect(s.pending[0]).toMatchObject({ status: 'failed', error: 'too_large' });
+    expect(s.lastError?.code).toBe('too_large');
+  });
+
+  it('keeps a send waiting, not failed, when the server is busy or the sender too fast', () => {
+    let s = run([{ type: 'local-send', send: { client_id: 'c1', message_type: 'text', content: 'a', created_at: 'now', status: 'sending' } }]);
+    s = run([{ type: 'frame', frame: { type: 'error', code: 'unavailable', message: 'try again', client_id: 'c1' } }], s);
+    expect(s.pending[0]).toMatchObject({ status: 'queued', error: 'unavailable' });
+    s = run([{ type: 'frame', frame: { type: 'error', code: 'rate_limited', message: 'slow down', client_id: 'c1' } }], s);
+    expect(s.pending[0].status).toBe('queued');
   });
 
   it('shows my message once when its broadcast arrives before its ack, or its ack never comes', () => {

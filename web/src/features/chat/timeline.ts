@@ -1,6 +1,6 @@
 // The room's timeline as a pure reducer: REST history pages and WebSocket frames merge into one
 // list ordered by the room's sequence, de-duplicated by message_id.
-import type { ConnectionState, OutgoingMessage, ServerFrame } from '../../lib/roomSocket';
+import { RETRYABLE_ERRORS, type ConnectionState, type OutgoingMessage, type ServerFrame } from '../../lib/roomSocket';
 import type { Message, Role } from '../../lib/types';
 
 export interface SystemItem {
@@ -160,8 +160,10 @@ function applyFrame(state: TimelineState, frame: ServerFrame, now: number): Time
       return { ...state, typing };
     }
     case 'error': {
+      // A passing refusal (busy, too fast) leaves the send waiting: the socket tries it again.
+      const status = RETRYABLE_ERRORS.has(frame.code) ? ('queued' as const) : ('failed' as const);
       const pending = frame.client_id
-        ? state.pending.map((p) => (p.client_id === frame.client_id ? { ...p, status: 'failed' as const, error: frame.code } : p))
+        ? state.pending.map((p) => (p.client_id === frame.client_id ? { ...p, status, error: frame.code } : p))
         : state.pending;
       return { ...state, pending, lastError: { code: frame.code, message: frame.message, at: now } };
     }
