@@ -93,7 +93,17 @@ internal sealed class MigrateOnStart<TContext>(IServiceScopeFactory scopes, ILog
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<TContext>().Database.MigrateAsync(cancellationToken);
+                var database = scope.ServiceProvider.GetRequiredService<TContext>().Database;
+                await database.MigrateAsync(cancellationToken);
+                if (database.IsSqlite())
+                {
+                    // Write-ahead log: readers (history, resume, search, a backup) do not block the writer.
+                    // EF Core creates new files in this mode already; this keeps it for a file made any
+                    // other way (a restored copy). synchronous stays FULL (SQLite's default): a commit is
+                    // on disk before the message is acknowledged.
+                    await database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                }
+
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException && DateTime.UtcNow - started < GiveUpAfter)

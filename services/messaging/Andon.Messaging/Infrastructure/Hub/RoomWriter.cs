@@ -63,12 +63,17 @@ internal abstract class RoomCommand(Guid roomId)
 /// One writer per room: commands queue up and are applied in batches, each batch one transaction
 /// that takes its sequence numbers from the room's counter row (a concurrency token, so two
 /// instances writing the same room cannot both commit the same numbers). Nothing is broadcast or
-/// acknowledged before the commit.
+/// acknowledged before the commit. On SQLite, which has one write lock per database, the rooms'
+/// batches take turns through one asynchronous gate instead of waiting for the lock in SQLite's
+/// busy handler (which sleeps on a thread-pool thread).
 /// </summary>
-internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, ILogger<RoomWriter> logger)
+internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, ILogger<RoomWriter> logger) : IDisposable
 {
     private const int MaxBatch = 256;
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
+    private readonly SemaphoreSlim sqliteWriteGate = new(1, 1);
+
+    public void Dispose() => sqliteWriteGate.Dispose();
 
     public Task<CommandResult> SubmitAsync(RoomCommand command)
     {
@@ -107,10 +112,17 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
     {
         for (var attempt = 1; ; attempt++)
         {
+            var gate = (SemaphoreSlim?)null;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                if (db.Database.IsSqlite())
+                {
+                    gate = sqliteWriteGate;
+                    await gate.WaitAsync();
+                }
+
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 // On PostgreSQL the row is locked for the batch, so another instance writing the same
                 // room waits for this commit and then reads the new number instead of colliding.
@@ -142,7 +154,6 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
                 // Another instance took the same numbers first (the first batch of a room, before its
                 // counter row exists, or on SQLite): read again and redo.
                 logger.LogInformation(ex, "Room {RoomId} batch conflicted (attempt {Attempt}); retrying", roomId, attempt);
-                await Task.Delay(Random.Shared.Next(5, 25 * attempt));
             }
 #pragma warning disable CA1031 // Every waiting sender must get an answer, whatever failed.
             catch (Exception ex)
@@ -156,6 +167,13 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
 
                 return;
             }
+            finally
+            {
+                gate?.Release();
+            }
+
+            // Only a conflicted batch gets here: wait a little (outside the gate), then redo it.
+            await Task.Delay(Random.Shared.Next(5, 25 * attempt));
         }
     }
 
