@@ -4,8 +4,9 @@ using System.Globalization;
 namespace Andon.Bench;
 
 /// <summary>
-/// Andon's distributed mode for the bench: identity, rooms, messaging and the gateway as separate
-/// hosts from their Release builds, on the running PostgreSQL (a fresh database per service, dropped
+/// Andon's distributed mode for the bench: identity, rooms, messaging (one or more replicas, sharing
+/// the database and the virtual host, as replicas run) and the gateway as separate hosts from their
+/// Release builds, on the running PostgreSQL (a fresh database per service, dropped
 /// afterwards) and RabbitMQ (a virtual host of its own, deleted afterwards). Identity signs in the
 /// bench users from a static directory (the sign-in path is not what is measured; LDAP is not
 /// needed for tokens obtained once).
@@ -13,25 +14,33 @@ namespace Andon.Bench;
 internal sealed class Distributed : IAsyncDisposable
 {
     private readonly List<Server> hosts = [];
+    private readonly List<Server> replicas = [];
     private readonly List<string> databases = [];
     private string? vhost;
 
     public Server Identity { get; private set; } = null!;
     public Server Rooms { get; private set; } = null!;
-    public Server Messaging { get; private set; } = null!;
     public Server Gateway { get; private set; } = null!;
+
+    /// <summary>The first messaging replica; the gateway's only destination.</summary>
+    public Server Messaging => replicas[0];
+
+    public IReadOnlyList<Server> Replicas => replicas;
+
+    /// <summary>Every host, in the order started.</summary>
+    public IReadOnlyList<Server> Hosts => hosts;
 
     public static bool Available =>
         Environment.GetEnvironmentVariable("BENCH_STANDALONE_ONLY") != "1" &&
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANDON_TEST_POSTGRES")) &&
         !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ANDON_TEST_RABBITMQ"));
 
-    public static async Task<Distributed> StartAsync()
+    public static async Task<Distributed> StartAsync(int messagingReplicas = 1)
     {
         var d = new Distributed();
         try
         {
-            await d.StartHostsAsync();
+            await d.StartHostsAsync(messagingReplicas);
             return d;
         }
         catch
@@ -41,7 +50,7 @@ internal sealed class Distributed : IAsyncDisposable
         }
     }
 
-    private async Task StartHostsAsync()
+    private async Task StartHostsAsync(int messagingReplicas)
     {
         var postgres = Environment.GetEnvironmentVariable("ANDON_TEST_POSTGRES")!;
         var tag = Guid.NewGuid().ToString("N")[..8];
@@ -84,7 +93,12 @@ internal sealed class Distributed : IAsyncDisposable
         Rooms = await Add(Server.StartDotnetAsync("rooms", "services/rooms/Andon.Rooms.Api", rooms, null));
         var messaging = Common("Messaging", Db("messaging"), bus);
         messaging["Auth__Authority"] = identityUrl;
-        Messaging = await Add(Server.StartDotnetAsync("messaging", "services/messaging/Andon.Messaging.Api", messaging, null));
+        for (var i = 1; i <= messagingReplicas; i++)
+        {
+            var name = messagingReplicas == 1 ? "messaging" : $"messaging-{i}";
+            replicas.Add(await Add(Server.StartDotnetAsync(name, "services/messaging/Andon.Messaging.Api", messaging, null)));
+        }
+
         Gateway = await Add(Server.StartDotnetAsync("gateway", "gateway/Andon.Gateway.Api", new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",

@@ -9,8 +9,11 @@ using HdrHistogram;
 
 namespace Andon.Bench;
 
-/// <summary>One connection to open: its room (index and path segment), its bearer token (none for baselines), and the sender it carries (-1: receives only).</summary>
-internal sealed record ConnSpec(int Room, string RoomPath, string? Token, int Sender);
+/// <summary>
+/// One connection to open: its room (index and path segment), its bearer token (none for baselines), the
+/// sender it carries (-1: receives only), and the server it connects to when not the run's (another replica).
+/// </summary>
+internal sealed record ConnSpec(int Room, string RoomPath, string? Token, int Sender, Uri? Server = null);
 
 /// <summary>What a load run measured.</summary>
 internal sealed record LoadResult
@@ -34,6 +37,8 @@ internal sealed record LoadResult
     public Percentiles Latency { get; init; } = new();
     public Percentiles Ack { get; init; } = new();
     public double ServerCpuCores { get; init; }
+    /// <summary>CPU of every watched server process, in cores, by name.</summary>
+    public Dictionary<string, double> ServerCpuByName { get; init; } = [];
     public double BenchCpuCores { get; init; }
     public double ServerRssMb { get; init; }
     public int ConnectFailures { get; init; }
@@ -104,7 +109,7 @@ internal sealed class LoadRun
 
     public LoadRun(Uri server, List<ConnSpec> specs)
     {
-        wsBase = new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws" }.Uri;
+        wsBase = WebSocketBase(server);
         this.specs = specs;
         SenderCount = specs.Count == 0 ? 0 : specs.Max(s => s.Sender) + 1;
         Senders = new SenderState[SenderCount];
@@ -185,9 +190,13 @@ internal sealed class LoadRun
         Unique = Duplicated = OutOfOrder = SeqGaps = Resyncs = Stale = 0;
     }
 
-    /// <summary>Sends at <paramref name="ratePerSender"/> from every sender for <paramref name="duration"/>, then waits for the deliveries.</summary>
-    public async Task<LoadResult> RunAsync(double ratePerSender, TimeSpan duration, int payloadBytes, Server? server, TimeSpan? drain = null)
+    /// <summary>
+    /// Sends at <paramref name="ratePerSender"/> from every sender for <paramref name="duration"/>, then waits for the deliveries.
+    /// <paramref name="server"/>'s CPU and memory are the result's; the CPU of each of <paramref name="watch"/> is reported too.
+    /// </summary>
+    public async Task<LoadResult> RunAsync(double ratePerSender, TimeSpan duration, int payloadBytes, Server? server, TimeSpan? drain = null, IReadOnlyList<Server>? watch = null)
     {
+        watch ??= [];
         ResetCounters();
         var perSender = (int)Math.Ceiling(ratePerSender * duration.TotalSeconds) + 2;
         foreach (var s in Senders)
@@ -206,6 +215,7 @@ internal sealed class LoadRun
         var senderClients = Clients.Where(c => c.Spec.Sender >= 0).ToList();
         var interval = Stopwatch.Frequency / ratePerSender;
         var cpu0 = server?.CpuSeconds() ?? 0;
+        var watched0 = watch.Select(w => w.CpuSeconds()).ToList();
         using var trace = Profiler.Start(server, duration);
         var self0 = ProcStat.SelfCpuSeconds();
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
@@ -215,6 +225,7 @@ internal sealed class LoadRun
         await Task.WhenAll(senderClients.Select((c, i) => Task.Run(() => c.SendLoopAsync(start + phases[i], interval, end, pad))));
         var sendEnd = Stopwatch.GetTimestamp();
         var cpu1 = server?.CpuSeconds() ?? 0;
+        var watched1 = watch.Select(w => w.CpuSeconds()).ToList();
         var self1 = ProcStat.SelfCpuSeconds();
         var window = (sendEnd - start) / (double)Stopwatch.Frequency;
 
@@ -274,6 +285,7 @@ internal sealed class LoadRun
             Latency = Percentiles.From(LatencyStripes.Sum()),
             Ack = Percentiles.From(AckStripes.Sum()),
             ServerCpuCores = Math.Round((cpu1 - cpu0) / window, 2),
+            ServerCpuByName = watch.Select((w, i) => (w.Name, Cores: Math.Round((watched1[i] - watched0[i]) / window, 2))).ToDictionary(w => w.Name, w => w.Cores, StringComparer.Ordinal),
             BenchCpuCores = Math.Round((self1 - self0) / window, 2),
             ServerRssMb = server is null ? 0 : Math.Round(server.RssBytes() / 1048576.0, 1),
             ConnectFailures = ConnectFailures,
@@ -306,6 +318,8 @@ internal sealed class LoadRun
     /// <summary>Deliveries owed: every acked message to every (reading) member of its room.</summary>
     public long Expected() => Senders.Sum(s => (long)s.Acked * MembersOf(s.Room));
 
+    private static Uri WebSocketBase(Uri server) => new UriBuilder(server) { Scheme = server.Scheme == "https" ? "wss" : "ws" }.Uri;
+
     public static long Micros(long ticks) => (long)(ticks * MicrosPerTick);
 
     /// <summary>This run's number, in every client_id and content it sends: frames of an earlier run still in the server are told apart.</summary>
@@ -314,7 +328,7 @@ internal sealed class LoadRun
     public long Stale;
 
     public Uri WsUri(ConnSpec spec, long? lastSeq) =>
-        new(wsBase, $"/ws/{spec.RoomPath}" + (lastSeq is { } n ? $"?last_seq={n.ToString(CultureInfo.InvariantCulture)}" : ""));
+        new(spec.Server is { } other ? WebSocketBase(other) : wsBase, $"/ws/{spec.RoomPath}" + (lastSeq is { } n ? $"?last_seq={n.ToString(CultureInfo.InvariantCulture)}" : ""));
 }
 
 /// <summary>One WebSocket of the load: its receive loop parses frames with a few byte searches.</summary>

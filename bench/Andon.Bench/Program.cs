@@ -15,6 +15,7 @@ var scenarios = new Dictionary<string, Func<Task<int>>>(StringComparer.Ordinal)
     ["reconnect"] = () => Reconnect.RunAsync(quick, resultsDir),
     ["slow"] = () => SlowConsumer.RunAsync(quick, resultsDir),
     ["gateway"] = () => Gateway.RunAsync(quick, resultsDir),
+    ["replicas"] = () => Replicas.RunAsync(quick, resultsDir),
     ["floors"] = async () =>
     {
         await using var andon = await Server.StandaloneAsync();

@@ -84,13 +84,19 @@ internal static class Fanout
     }
 
     /// <summary>A short run that is not reported, so that no measured run pays for JIT, first connections and first commits.</summary>
-    public static async Task WarmUpAsync(Server server, AndonApi? api, Shape shape, Uri? url = null)
+    public static async Task WarmUpAsync(Server server, AndonApi? api, Shape shape, Uri? url = null) =>
+        await WarmUpAsync(new LoadRun(url ?? server.Url, await TopologyAsync(api, shape)), shape, server);
+
+    /// <summary>The same with the given connections; waits until every one of <paramref name="servers"/> has gone quiet.</summary>
+    public static async Task WarmUpAsync(LoadRun run, Shape shape, params IReadOnlyList<Server> servers)
     {
-        var run = new LoadRun(url ?? server.Url, await TopologyAsync(api, shape));
         await run.ConnectAllAsync();
-        await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, TimeSpan.FromSeconds(5), 64, server);
+        await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, TimeSpan.FromSeconds(5), 64, servers[0]);
         run.AbortAll();
-        await server.SettleAsync();
+        foreach (var server in servers)
+        {
+            await server.SettleAsync();
+        }
     }
 
     public static double Ratio(double a, double b) => b <= 0 ? double.NaN : Math.Round(a / b, 2);

@@ -21,7 +21,7 @@ internal static class Gateway
         var report = new Report("gateway", quick, resultsDir);
         await using var d = await Distributed.StartAsync();
         using var api = new AndonApi(d.Gateway.Url);
-        var results = new Dictionary<string, Dictionary<string, LoadResult>>(StringComparer.Ordinal);
+        var runs = new Dictionary<string, AbbaRuns>(StringComparer.Ordinal);
         report.Line($"Distributed mode: identity, rooms, messaging and gateway hosts on PostgreSQL and RabbitMQ; {duration.TotalSeconds} s a run; the same room for both paths.");
         report.Line();
         await Fanout.WarmUpAsync(d.Messaging, api, shapes[1]);
@@ -29,28 +29,14 @@ internal static class Gateway
         foreach (var shape in shapes)
         {
             var specs = await Fanout.TopologyAsync(api, shape);
-            results[shape.Name] = new(StringComparer.Ordinal);
             report.Line($"## {shape.Name}: 1 room × {shape.Members} members × {shape.RatePerRoom} msg/s");
             report.Line();
-            report.Line(Report.Header.Replace("| server |", "| path |", StringComparison.Ordinal));
-            // A-B-B-A order, so that neither path always runs first or on a warmer server.
-            foreach (var (path, url, take) in new[] { ("direct", d.Messaging.Url, 1), ("gateway", d.Gateway.Url, 1), ("gateway", d.Gateway.Url, 2), ("direct", d.Messaging.Url, 2) })
-            {
-                var run = new LoadRun(url, specs);
-                await run.ConnectAllAsync();
-                await Task.Delay(1000);
-                var result = await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, duration, 64, d.Messaging);
-                run.AbortAll();
-                results[shape.Name][$"{path} #{take}"] = result;
-                report.Line(Report.Row($"{path} #{take}", result));
-                await d.Messaging.SettleAsync();
-            }
-
-            report.Line();
+            runs[shape.Name] = await AbbaRuns.RunAsync(
+                report, "path", ("direct", () => new LoadRun(d.Messaging.Url, specs)), ("gateway", () => new LoadRun(d.Gateway.Url, specs)),
+                shape.RatePerRoom / shape.SendersPerRoom, duration, [d.Messaging]);
         }
 
-        double Mean(string shape, string path, Func<LoadResult, double> measure) =>
-            (measure(results[shape][path + " #1"]) + measure(results[shape][path + " #2"])) / 2;
+        double Mean(string shape, string path, Func<LoadResult, double> measure) => runs[shape].Mean(path, measure);
         var throughput = Fanout.Ratio(Mean(shapes[0].Name, "gateway", r => r.DeliveriesPerSecond), Mean(shapes[0].Name, "direct", r => r.DeliveriesPerSecond));
         var halfGateway = Mean(shapes[1].Name, "gateway", r => r.Latency.P99Ms);
         var halfDirect = Mean(shapes[1].Name, "direct", r => r.Latency.P99Ms);
@@ -58,7 +44,7 @@ internal static class Gateway
         report.Line($"Throughput through the gateway ÷ direct at full load (mean of two runs each): {throughput}× (target ≥ 0.5×).");
         report.Line($"p99 at half load (mean of two runs each): gateway {halfGateway:F1} ms, direct {halfDirect:F1} ms; target ≤ 1.5 × direct + 2 ms = {p99Limit:F1} ms: {(halfGateway <= p99Limit ? "met" : "not met")}.");
         report.Line("The CPU column is the messaging host's; the gateway is a separate process on the same 2 cores.");
-        report.Set("results", results);
+        report.Set("results", runs.ToDictionary(e => e.Key, e => e.Value.Results, StringComparer.Ordinal));
         report.Set("ratios", new { throughput_gateway_over_direct = throughput, half_load_p99_gateway_ms = halfGateway, half_load_p99_direct_ms = halfDirect, half_load_p99_limit_ms = p99Limit });
         await report.WriteAsync("Gateway ratio: through YARP ÷ direct to messaging");
         return 0;
