@@ -155,6 +155,7 @@ export class RoomSocket {
     this.clearTimer();
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    this.retries.clear();
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -353,6 +354,7 @@ export class RoomSocket {
         }
         // The server refused this send (closed room, permissions, size): retrying cannot help.
         if (frame.client_id) {
+          this.retries.delete(frame.client_id);
           const before = this.queue.length;
           this.queue = this.queue.filter((q) => q.client_id !== frame.client_id);
           if (this.queue.length !== before) this.emitQueue();

@@ -217,6 +217,42 @@ describe('chat panel', () => {
     expect(FakeSocket.last.sent).toEqual([expect.objectContaining({ type: 'message', content: 'sent offline' })]);
   });
 
+  it('reads history again at the next hello when the reload after a resync failed', async () => {
+    let historyUp = true;
+    const calls = fakeFetch([
+      [
+        'GET',
+        /\/api\/rooms\/r1\/messages/,
+        () =>
+          historyUp
+            ? { body: { messages: [message({ sequence_number: 1, content: 'first report' }), message({ sequence_number: 7, content: 'missed while away' })], has_more: false } }
+            : { status: 503, body: { status: 503, code: 'unavailable' } },
+      ],
+    ]);
+    historyUp = false;
+    renderApp(
+      <ChatPanel
+        room={room()}
+        user={operator}
+        members={[]}
+        canSend
+        canUpload
+        chatOptions={{ createSocket: fakeSocketFactory, baseUrl: 'ws://plant', baseDelayMs: 5, maxDelayMs: 5 }}
+      />,
+    );
+    act(() => FakeSocket.last.open({ last_seq: 1 }));
+    act(() => FakeSocket.last.push({ type: 'resync_required' }));
+    const historyReads = () => calls.filter((c) => c.url.includes('/messages')).length;
+    await waitFor(() => expect(historyReads()).toBe(2));
+    expect(screen.queryByText('missed while away')).toBeNull();
+    historyUp = true;
+    act(() => FakeSocket.last.drop(1001));
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(2), { timeout: 3000 });
+    act(() => FakeSocket.last.open({ last_seq: 7 }));
+    expect(await screen.findByText('missed while away')).toBeInTheDocument();
+    expect(historyReads()).toBe(3);
+  });
+
   it('gives a viewer the messages but no composer', async () => {
     panel('viewer');
     act(() => FakeSocket.last.open({ role: 'viewer', last_seq: 1 }));

@@ -29,23 +29,26 @@ export function useRoomChat(roomId: string, options: RoomChatOptions = {}) {
   const loadingOlder = useRef(false);
   const optionsRef = useRef(options);
 
+  /** Reads the newest page of history; false when it could not be read. */
   const loadLatest = useCallback(
-    async (socket: RoomSocket) => {
+    async (socket: RoomSocket): Promise<boolean> => {
       try {
         const page = await fetchHistory(roomId);
         for (const m of page.messages) socket.markSeen(m.message_id);
         const max = Math.max(0, ...page.messages.map((m) => m.sequence_number));
         if (max > 0) socket.setLastSeq(max);
         dispatch({ type: 'history', messages: page.messages, hasMore: page.has_more, older: false });
+        return true;
       } catch {
         dispatch({ type: 'history', messages: [], hasMore: false, older: false });
+        return false;
       }
     },
     [roomId],
   );
 
   useEffect(() => {
-    let first = true;
+    let needHistory = true;
     const { createSocket, baseUrl, baseDelayMs, maxDelayMs } = optionsRef.current;
     const socket: RoomSocket = new RoomSocket({
       roomId,
@@ -58,10 +61,14 @@ export function useRoomChat(roomId: string, options: RoomChatOptions = {}) {
         dispatch({ type: 'frame', frame });
         if (frame.type === 'system') optionsRef.current.onSystem?.(frame.event);
         // History is read after the first hello, so nothing committed in between is missed;
-        // later reconnects resume by last_seq instead. A resync reloads it.
-        if ((frame.type === 'hello' && first) || frame.type === 'resync_required') {
-          first = false;
-          void loadLatest(socket);
+        // later reconnects resume by last_seq instead. A resync reloads it, and a load that failed
+        // is tried again at the next hello (that hello restarts the resume point at the newest event).
+        if (frame.type === 'resync_required') needHistory = true;
+        if (needHistory && (frame.type === 'hello' || frame.type === 'resync_required')) {
+          needHistory = false;
+          void loadLatest(socket).then((loaded) => {
+            if (!loaded) needHistory = true;
+          });
         }
       },
     });
