@@ -50,8 +50,9 @@ public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDisposable
 
 /// <summary>
 /// Publishes committed outbox rows in order and marks them dispatched. When the broker is down it
-/// keeps the rows and retries with a growing pause; a row is only marked after the broker took it,
-/// so a crash in between publishes it twice and consumers de-duplicate on <c>event_id</c>.
+/// keeps the rows and retries with a growing pause; rows are only marked after the broker took them
+/// (one write per batch of up to 100), so a crash in between publishes them twice and consumers
+/// de-duplicate on <c>event_id</c>.
 /// </summary>
 public sealed class OutboxDispatcher<TDb>(
     IServiceScopeFactory scopes,
@@ -131,10 +132,12 @@ public sealed class OutboxDispatcher<TDb>(
 
             message.DispatchedAt = clock.GetUtcNow();
             message.Attempts++;
-            await db.SaveChangesAsync(CancellationToken.None);
             published++;
         }
 
+        // One write marks the whole batch (a failure above saves the rows published before it): a
+        // crash before this line publishes the batch again, which consumers de-duplicate.
+        await db.SaveChangesAsync(CancellationToken.None);
         return (published, batch.Count == BatchSize);
     }
 }
