@@ -35,4 +35,69 @@ public sealed class StandaloneStorageTests(StandaloneSystem system)
         Assert.Equal("while-read", ack.GetProperty("client_id").GetString());
         await transaction.RollbackAsync();
     }
+
+    [Fact]
+    public async Task Sends_into_many_rooms_at_once_are_each_numbered_in_their_own_room()
+    {
+        // Standalone commits whatever waits in every room in one transaction. One sender, the same
+        // client_id in every room: each room must store its own message under its own numbers, and a
+        // repeat in one room must find that room's copy only.
+        var rooms = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => system.ReadyRoomAsync()));
+        var sockets = new List<WsClient>();
+        try
+        {
+            foreach (var room in rooms)
+            {
+                var socket = await system.Connect(room, Owner);
+                sockets.Add(socket);
+                await socket.NextOfTypeAsync("hello");
+            }
+
+            await Task.WhenAll(sockets.Select(s => s.SendMessageAsync("same-id", "第一則")));
+            await Task.WhenAll(sockets.Select(s => s.SendMessageAsync("second", "第二則")));
+            var acks = await Task.WhenAll(sockets.Select(async s =>
+            {
+                // Acks answer by client_id, not necessarily in the order of the sends.
+                var answers = new Dictionary<string, JsonElement>();
+                for (var i = 0; i < 2; i++)
+                {
+                    var answer = await s.NextAsync(f => f.GetProperty("type").GetString() is "ack" or "error", TimeSpan.FromSeconds(10));
+                    answers[answer.GetProperty("client_id").GetString()!] = answer;
+                }
+
+                return (First: answers["same-id"], Second: answers["second"]);
+            }));
+
+            var firstIds = new HashSet<string>();
+            foreach (var (first, second) in acks)
+            {
+                Assert.Equal("ack", first.GetProperty("type").GetString());
+                Assert.Equal("ack", second.GetProperty("type").GetString());
+                Assert.Equal("same-id", first.GetProperty("client_id").GetString());
+                Assert.True(firstIds.Add(first.GetProperty("message_id").GetString()!), "each room stores its own message");
+                Assert.Equal(first.GetProperty("sequence_number").GetInt64() + 1, second.GetProperty("sequence_number").GetInt64());
+            }
+
+            // A repeat in the first room answers with that room's stored message, and stores nothing.
+            await sockets[0].SendMessageAsync("same-id", "第一則");
+            var repeat = await sockets[0].NextAsync(f => f.GetProperty("type").GetString() is "ack" or "error", TimeSpan.FromSeconds(10));
+            Assert.Equal(acks[0].First.GetProperty("message_id").GetString(), repeat.GetProperty("message_id").GetString());
+
+            for (var i = 0; i < rooms.Length; i++)
+            {
+                using var owner = system.As(Owner);
+                var page = await Json(await owner.GetAsync(new Uri($"/api/rooms/{rooms[i]}/messages", UriKind.Relative)));
+                var stored = page.GetProperty("messages").EnumerateArray().OrderBy(m => m.GetProperty("sequence_number").GetInt64()).Select(m => (m.GetProperty("content").GetString(), m.GetProperty("message_id").GetString())).ToList();
+                Assert.Equal(["第一則", "第二則"], stored.Select(m => m.Item1));
+                Assert.Equal(acks[i].First.GetProperty("message_id").GetString(), stored[0].Item2);
+            }
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+            {
+                await socket.DisposeAsync();
+            }
+        }
+    }
 }

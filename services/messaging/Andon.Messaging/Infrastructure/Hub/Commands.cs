@@ -67,7 +67,7 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
 
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
-        var existing = batch.Db.Messages.Local.FirstOrDefault(m => m.SenderId == sender.UserId && m.ClientId == input.ClientId)
+        var existing = batch.Posted.GetValueOrDefault((sender.UserId, input.ClientId))
             ?? (batch.StoredByClientId is { } stored
                 ? stored.GetValueOrDefault((sender.UserId, input.ClientId))
                 : await batch.Db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == RoomId && m.SenderId == sender.UserId && m.ClientId == input.ClientId, cancellationToken));
@@ -103,6 +103,7 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
         };
         message.SetContent(input.Content);
         batch.Db.Messages.Add(message);
+        batch.Posted[(sender.UserId, input.ClientId)] = message;
         batch.Record(new MessageFrame("message", MessageDto.From(message, [])), message.SequenceNumber);
         batch.Db.AddIntegrationEvent(new MessagePosted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, message.SequenceNumber, message.SenderId, Frames.Wire(message.MessageType)));
         return new CommandResult(message);

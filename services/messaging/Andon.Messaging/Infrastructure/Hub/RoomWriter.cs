@@ -31,6 +31,9 @@ internal sealed class Batch(MessagingDb db, Guid roomId, long lastSeq, DateTimeO
 
     public List<Action> AfterCommit { get; } = [];
 
+    /// <summary>Messages this batch posted, by sender and client id: a repeat within the batch finds its first copy.</summary>
+    public Dictionary<(string SenderId, string ClientId), Message> Posted { get; } = [];
+
     /// <summary>
     /// Messages already stored under the batch's client ids, read in one query before the commands
     /// run (null: not read, so a command looks its own up).
@@ -60,20 +63,42 @@ internal abstract class RoomCommand(Guid roomId)
 }
 
 /// <summary>
-/// One writer per room: commands queue up and are applied in batches, each batch one transaction
-/// that takes its sequence numbers from the room's counter row (a concurrency token, so two
-/// instances writing the same room cannot both commit the same numbers). Nothing is broadcast or
-/// acknowledged before the commit. On SQLite, which has one write lock per database, the rooms'
-/// batches take turns through one asynchronous gate instead of waiting for the lock in SQLite's
-/// busy handler (which sleeps on a thread-pool thread).
+/// Commands queue up per room and are applied in batches, each batch in one transaction that takes
+/// its sequence numbers from the room's counter row (a concurrency token, so two instances writing
+/// the same room cannot both commit the same numbers). Nothing is broadcast or acknowledged before
+/// the commit. On PostgreSQL each room has a writer of its own. On SQLite, which has one write lock
+/// per database and makes every commit durable with its own fsync, a single writer takes whatever
+/// is waiting in every room and commits it in one transaction (each room still numbered from its own
+/// counter), so rooms neither wait for the lock nor pay a commit each.
 /// </summary>
-internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, ILogger<RoomWriter> logger) : IDisposable
+internal sealed class RoomWriter
 {
     private const int MaxBatch = 256;
+    private const int MaxSqliteTransaction = 1024;
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
-    private readonly SemaphoreSlim sqliteWriteGate = new(1, 1);
+    private readonly IServiceScopeFactory scopes;
+    private readonly RoomHub hub;
+    private readonly TimeProvider clock;
+    private readonly ILogger<RoomWriter> logger;
+    private readonly Lazy<bool> sqlite;
 
-    public void Dispose() => sqliteWriteGate.Dispose();
+    // SQLite: the rooms with commands waiting, each listed at most once, for the single writer.
+    private readonly Channel<Guid> readyRooms = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<Guid, byte> listed = new();
+    private int sqliteWriterStarted;
+
+    public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, ILogger<RoomWriter> logger)
+    {
+        this.scopes = scopes;
+        this.hub = hub;
+        this.clock = clock;
+        this.logger = logger;
+        sqlite = new Lazy<bool>(() =>
+        {
+            using var scope = scopes.CreateScope();
+            return scope.ServiceProvider.GetRequiredService<MessagingDb>().Database.IsSqlite();
+        });
+    }
 
     public Task<CommandResult> SubmitAsync(RoomCommand command)
     {
@@ -82,6 +107,10 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
         {
             command.Done.TrySetResult(CommandResult.Fail("unavailable", "The room is busy; try again."));
         }
+        else if (sqlite.Value)
+        {
+            List(command.RoomId);
+        }
 
         return command.Done.Task;
     }
@@ -89,103 +118,200 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
     private Channel<RoomCommand> Start(Guid roomId)
     {
         var queue = Channel.CreateBounded<RoomCommand>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
-        _ = Task.Run(() => RunAsync(roomId, queue.Reader));
+        if (!sqlite.Value)
+        {
+            _ = Task.Run(() => RunAsync(roomId, queue.Reader));
+        }
+        else if (Interlocked.Exchange(ref sqliteWriterStarted, 1) == 0)
+        {
+            _ = Task.Run(RunSqliteAsync);
+        }
+
         return queue;
     }
 
+    /// <summary>One room's writer (PostgreSQL).</summary>
     private async Task RunAsync(Guid roomId, ChannelReader<RoomCommand> reader)
     {
-        var batch = new List<RoomCommand>(MaxBatch);
         while (await reader.WaitToReadAsync())
         {
+            var batch = new List<RoomCommand>(MaxBatch);
             while (batch.Count < MaxBatch && reader.TryRead(out var command))
             {
                 batch.Add(command);
             }
 
-            await ApplyAsync(roomId, batch);
-            batch.Clear();
+            await ApplyAsync([new RoomWork(roomId, batch)]);
         }
     }
 
-    private async Task ApplyAsync(Guid roomId, List<RoomCommand> commands)
+    private void List(Guid roomId)
+    {
+        if (listed.TryAdd(roomId, 0))
+        {
+            readyRooms.Writer.TryWrite(roomId);
+        }
+    }
+
+    /// <summary>The one writer of every room (SQLite): a transaction takes up to 256 commands of each listed room, 1,024 in all.</summary>
+    private async Task RunSqliteAsync()
+    {
+        while (await readyRooms.Reader.WaitToReadAsync())
+        {
+            var work = new Dictionary<Guid, RoomWork>();
+            var total = 0;
+            while (total < MaxSqliteTransaction && readyRooms.Reader.TryRead(out var roomId))
+            {
+                // Unlisted before it is drained: a command queued from here on lists the room again.
+                listed.TryRemove(roomId, out _);
+                if (!work.TryGetValue(roomId, out var room))
+                {
+                    room = new RoomWork(roomId, []);
+                }
+
+                var reader = queues[roomId].Reader;
+                while (room.Commands.Count < MaxBatch && reader.TryRead(out var command))
+                {
+                    room.Commands.Add(command);
+                    total++;
+                }
+
+                if (room.Commands.Count > 0)
+                {
+                    work[roomId] = room;
+                }
+            }
+
+            if (work.Count > 0)
+            {
+                await ApplyAsync([.. work.Values]);
+            }
+
+            // A room with more than one batch waiting goes to the back of the line.
+            foreach (var roomId in work.Keys)
+            {
+                if (queues[roomId].Reader.Count > 0)
+                {
+                    List(roomId);
+                }
+            }
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var gate = (SemaphoreSlim?)null;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
-                if (db.Database.IsSqlite())
-                {
-                    gate = sqliteWriteGate;
-                    await gate.WaitAsync();
-                }
-
                 await using var transaction = await db.Database.BeginTransactionAsync();
-                // On PostgreSQL the row is locked for the batch, so another instance writing the same
-                // room waits for this commit and then reads the new number instead of colliding.
-                var counter = db.Database.IsNpgsql()
-                    ? (await db.Counters.FromSqlInterpolated($"SELECT room_id, last_seq FROM room_counters WHERE room_id = {roomId} FOR UPDATE").ToListAsync()).FirstOrDefault()
-                    : await db.Counters.FirstOrDefaultAsync(c => c.RoomId == roomId);
-                if (counter is null)
+                var counters = await ReadCountersAsync(db, work);
+                var now = clock.GetUtcNow();
+                var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
+                foreach (var room in work)
                 {
-                    counter = new RoomCounter { RoomId = roomId, LastSeq = 0 };
-                    db.Counters.Add(counter);
+                    var counter = counters[room.RoomId];
+                    var batch = new Batch(db, room.RoomId, counter.LastSeq, now);
+                    await PostMessage.FindRetriesAsync(batch, room.Commands);
+                    var results = new List<CommandResult>(room.Commands.Count);
+                    foreach (var command in room.Commands)
+                    {
+                        results.Add(await command.ExecuteAsync(batch, CancellationToken.None));
+                    }
+
+                    counter.LastSeq = batch.LastSeq;
+                    applied.Add((room, batch, results));
                 }
 
-                var batch = new Batch(db, roomId, counter.LastSeq, clock.GetUtcNow());
-                await PostMessage.FindRetriesAsync(batch, commands);
-                var results = new List<CommandResult>(commands.Count);
-                foreach (var command in commands)
-                {
-                    results.Add(await command.ExecuteAsync(batch, CancellationToken.None));
-                }
-
-                counter.LastSeq = batch.LastSeq;
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
-                Committed(roomId, commands, batch, results);
+                foreach (var (room, batch, results) in applied)
+                {
+                    Committed(room, batch, results);
+                }
+
                 return;
             }
             catch (DbUpdateException ex) when (attempt < 10)
             {
                 // Another instance took the same numbers first (the first batch of a room, before its
-                // counter row exists, or on SQLite): read again and redo.
-                logger.LogInformation(ex, "Room {RoomId} batch conflicted (attempt {Attempt}); retrying", roomId, attempt);
+                // counter row exists): read again and redo.
+                logger.LogInformation(ex, "A batch of {Rooms} room(s) conflicted (attempt {Attempt}); retrying", work.Count, attempt);
             }
 #pragma warning disable CA1031 // Every waiting sender must get an answer, whatever failed.
+            catch (Exception ex) when (work.Count > 1)
+            {
+                // One room's failure must not fail the others: each room again in a transaction of its own.
+                logger.LogWarning(ex, "A batch of {Rooms} rooms could not be stored together; storing each room on its own", work.Count);
+                foreach (var room in work)
+                {
+                    await ApplyAsync([room]);
+                }
+
+                return;
+            }
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                logger.LogWarning(ex, "Room {RoomId}: a batch of {Count} could not be stored", roomId, commands.Count);
-                foreach (var command in commands)
+                var room = work[0];
+                logger.LogWarning(ex, "Room {RoomId}: a batch of {Count} could not be stored", room.RoomId, room.Commands.Count);
+                foreach (var command in room.Commands)
                 {
                     command.Done.TrySetResult(CommandResult.Fail("unavailable", "The message could not be stored; nothing was saved. Try again."));
                 }
 
                 return;
             }
-            finally
-            {
-                gate?.Release();
-            }
 
-            // Only a conflicted batch gets here: wait a little (outside the gate), then redo it.
+            // Only a conflicted batch gets here: wait a little, then redo it.
             await Task.Delay(Random.Shared.Next(5, 25 * attempt));
         }
+    }
+
+    /// <summary>The rooms' counter rows (new ones added); on PostgreSQL locked for the transaction.</summary>
+    private static async Task<Dictionary<Guid, RoomCounter>> ReadCountersAsync(MessagingDb db, IReadOnlyList<RoomWork> work)
+    {
+        var ids = work.Select(w => w.RoomId).ToList();
+        Dictionary<Guid, RoomCounter> counters;
+        if (db.Database.IsNpgsql())
+        {
+            // The row is locked for the batch (one room: a writer per room), so another instance
+            // writing the same room waits for this commit and then reads the new number instead of colliding.
+            counters = [];
+            foreach (var id in ids)
+            {
+                if ((await db.Counters.FromSqlInterpolated($"SELECT room_id, last_seq FROM room_counters WHERE room_id = {id} FOR UPDATE").ToListAsync()).FirstOrDefault() is { } locked)
+                {
+                    counters[id] = locked;
+                }
+            }
+        }
+        else
+        {
+            counters = await db.Counters.Where(c => ids.Contains(c.RoomId)).ToDictionaryAsync(c => c.RoomId);
+        }
+
+        foreach (var id in ids.Where(id => !counters.ContainsKey(id)))
+        {
+            var counter = new RoomCounter { RoomId = id, LastSeq = 0 };
+            db.Counters.Add(counter);
+            counters[id] = counter;
+        }
+
+        return counters;
     }
 
     /// <summary>
     /// After the commit the batch is stored whatever happens next: a failure to broadcast is logged
     /// (clients catch up by resume) and never reported to a sender as "nothing was saved".
     /// </summary>
-    private void Committed(Guid roomId, List<RoomCommand> commands, Batch batch, List<CommandResult> results)
+    private void Committed(RoomWork room, Batch batch, List<CommandResult> results)
     {
         try
         {
-            hub.Publish(roomId, batch.Broadcasts);
+            hub.Publish(room.RoomId, batch.Broadcasts);
             foreach (var action in batch.AfterCommit)
             {
                 action();
@@ -195,12 +321,15 @@ internal sealed class RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeP
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            logger.LogError(ex, "Room {RoomId}: a stored batch of {Count} could not be broadcast", roomId, commands.Count);
+            logger.LogError(ex, "Room {RoomId}: a stored batch of {Count} could not be broadcast", room.RoomId, room.Commands.Count);
         }
 
-        for (var i = 0; i < commands.Count; i++)
+        for (var i = 0; i < room.Commands.Count; i++)
         {
-            commands[i].Done.TrySetResult(results[i]);
+            room.Commands[i].Done.TrySetResult(results[i]);
         }
     }
+
+    /// <summary>One room's share of a transaction: its commands, in the order they came.</summary>
+    private sealed record RoomWork(Guid RoomId, List<RoomCommand> Commands);
 }
