@@ -46,7 +46,7 @@ public sealed class DistributedMessaging : IAsyncLifetime
 public sealed class DistributedMessagingTests(DistributedMessaging system) : IClassFixture<DistributedMessaging>
 {
     [Fact]
-    public async Task Browsers_talk_through_the_gateway_with_their_session_cookie_and_search_finds_chinese_on_postgres()
+    public async Task Browsers_talk_through_the_gateway_with_their_session_cookie_and_search_finds_chinese_on_postgres_but_not_deleted_messages()
     {
         using var owner = new BrowserSession(system.Gateway.Address);
         using var editor = new BrowserSession(system.Gateway.Address);
@@ -98,6 +98,10 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
         var hit = Assert.Single(search.GetProperty("items").EnumerateArray());
         Assert.Equal("沖壓機<mark>液壓</mark>壓力不足", hit.GetProperty("highlight").GetString());
         Assert.Equal("二號線沖壓機異常", hit.GetProperty("room_title").GetString());
+        Assert.Equal(1, search.GetProperty("total").GetInt32());
+        Assert.False(search.GetProperty("total_capped").GetBoolean());
+        var longer = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, "/api/messages/search?q=" + Uri.EscapeDataString("液壓壓力")));
+        Assert.Equal("沖壓機<mark>液壓壓力</mark>不足", Assert.Single(longer.GetProperty("items").EnumerateArray()).GetProperty("highlight").GetString());
 
         var history = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}/messages"));
         Assert.Single(history.GetProperty("messages").EnumerateArray());
@@ -122,5 +126,14 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
         await Task.Delay(1000);
         var after = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}/messages"));
         Assert.Equal(2, after.GetProperty("messages").GetArrayLength());
+
+        // A deleted message is no longer found.
+        await editorWs.SendJsonAsync(new { type = "delete_message", message_id = ack.GetProperty("message_id").GetGuid() });
+        await ownerWs.NextOfTypeAsync("message_deleted");
+        foreach (var term in new[] { "液壓", "液壓壓力" })
+        {
+            var gone = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, "/api/messages/search?q=" + Uri.EscapeDataString(term)));
+            Assert.Equal(0, gone.GetProperty("total").GetInt32());
+        }
     }
 }

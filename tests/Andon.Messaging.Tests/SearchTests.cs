@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Andon.Testing;
+using Microsoft.Data.Sqlite;
 using static Andon.Testing.StandaloneSystem;
 
 namespace Andon.Messaging.Tests;
 
-/// <summary>Message search: Chinese substrings, highlights that are safe HTML, only the caller's rooms.</summary>
+/// <summary>Message search: Chinese substrings, highlights that are safe HTML, only the caller's rooms, the trigram index and the capped total.</summary>
 [Collection(StandaloneMessagingMode.Name)]
 public sealed class SearchTests(StandaloneSystem system)
 {
@@ -39,5 +40,105 @@ public sealed class SearchTests(StandaloneSystem system)
 
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.GetAsync(At("/api/messages/search?q="))).StatusCode);
         Assert.Equal(0, (await StandaloneSystem.Json(await owner.GetAsync(At($"/api/messages/search?q={Uri.EscapeDataString("%" + marker)}")))).GetProperty("total").GetInt32());
+    }
+    [Fact]
+    public async Task Search_finds_three_or_more_characters_by_the_index_and_two_by_like_newest_first_and_never_deleted_or_replaced_text()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..6];
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        var first = await Send(owner, "t-1", $"{marker}甲 設備溫度上升");
+        await Send(owner, "t-2", $"{marker}乙 壓力異常");
+        var third = await Send(owner, "t-3", $"{marker}丙 舊的文字");
+        using var client = system.As(Owner);
+
+        // Six characters: the trigram index. All three, newest first, the total exact and not capped.
+        var all = await SearchAsync(client, marker, room);
+        Assert.Equal(3, all.GetProperty("total").GetInt32());
+        Assert.False(all.GetProperty("total_capped").GetBoolean());
+        Assert.Equal(new[] { "丙", "乙", "甲" }, all.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("message").GetProperty("content").GetString()![6..7]).ToArray());
+        Assert.Equal("乙", (await SearchAsync(client, marker, room, "&limit=1&offset=1")).GetProperty("items")[0].GetProperty("message").GetProperty("content").GetString()![6..7]);
+
+        // Two Chinese characters have no trigram: found by LIKE alone. Four: by the index.
+        Assert.Equal($"{marker}甲 設備<mark>溫度</mark>上升", Assert.Single((await SearchAsync(client, "溫度", room)).GetProperty("items").EnumerateArray()).GetProperty("highlight").GetString());
+        Assert.Single((await SearchAsync(client, "溫度上升", room)).GetProperty("items").EnumerateArray());
+
+        // An edit replaces the indexed text: the old words are no longer found, the new ones are.
+        await owner.SendJsonAsync(new { type = "edit_message", message_id = third.GetProperty("message_id").GetGuid(), content = $"{marker}丙 新的內容" });
+        await owner.NextOfTypeAsync("message_edited");
+        Assert.Equal(0, (await SearchAsync(client, "舊的文字", room)).GetProperty("total").GetInt32());
+        Assert.Single((await SearchAsync(client, "新的內容", room)).GetProperty("items").EnumerateArray());
+
+        // A deleted message is found by neither path.
+        await owner.SendJsonAsync(new { type = "delete_message", message_id = first.GetProperty("message_id").GetGuid() });
+        await owner.NextOfTypeAsync("message_deleted");
+        Assert.Equal(0, (await SearchAsync(client, "溫度", room)).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await SearchAsync(client, "溫度上升", room)).GetProperty("total").GetInt32());
+        Assert.Equal(2, (await SearchAsync(client, marker, room)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Search_counts_at_most_1000_matches_and_still_pages_past_them_newest_first()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..6];
+        var room = await system.ReadyRoomAsync();
+        using var owner = system.As(Owner);
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = "c-0", message_type = "text", content = $"{marker} 輸送帶 原本" })).StatusCode);
+
+        // 1,100 older copies written straight into the database (as the history benchmark grows its
+        // room): the API would take minutes at the per-user rate. The triggers index them.
+        await using (var db = new SqliteConnection($"Data Source={Path.Combine(system.DataFolder, "messaging.db")}"))
+        {
+            await db.OpenAsync();
+            await using var copy = db.CreateCommand();
+            copy.CommandText = """
+                PRAGMA busy_timeout = 10000;
+                WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1100)
+                INSERT INTO messages (MessageId, RoomId, SequenceNumber, SenderId, SenderName, MessageType, Content, Mentions, FileId, Metadata, ClientId, CreatedAt, EditedAt, DeletedAt, SearchText)
+                SELECT upper(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a' || substr(h, 18, 3) || '-' || substr(h, 21, 12)),
+                       m.RoomId, 1000000 + k.n, m.SenderId, m.SenderName, m.MessageType, replace(m.Content, '原本', '副本'), m.Mentions, m.FileId, m.Metadata,
+                       m.ClientId || '-c' || k.n, m.CreatedAt - k.n * 2048, m.EditedAt, m.DeletedAt, replace(m.SearchText, '原本', '副本')
+                FROM (SELECT *, lower(hex(randomblob(16))) AS h FROM messages WHERE upper(RoomId) = upper($room)) m, k;
+                """;
+            copy.Parameters.AddWithValue("$room", room.ToString());
+            Assert.Equal(1100, await copy.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = "c-1", message_type = "text", content = $"{marker} 輸送帶 最新" })).StatusCode);
+
+        // 1,102 matches: by the index (the marker) and by LIKE alone (two characters).
+        foreach (var term in new[] { marker, "送帶" })
+        {
+            var page = await SearchAsync(owner, term, room);
+            Assert.Equal(1000, page.GetProperty("total").GetInt32());
+            Assert.True(page.GetProperty("total_capped").GetBoolean());
+            var items = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("message").GetProperty("content").GetString()).ToList();
+            Assert.Equal(20, items.Count);
+            Assert.Equal([$"{marker} 輸送帶 最新", $"{marker} 輸送帶 原本"], items[..2]);
+            Assert.All(items[2..], c => Assert.Equal($"{marker} 輸送帶 副本", c));
+            var last = await SearchAsync(owner, term, room, "&limit=20&offset=1090");
+            Assert.Equal(12, last.GetProperty("items").GetArrayLength());
+            Assert.True(last.GetProperty("total_capped").GetBoolean());
+        }
+
+        using var admin = system.As(Admin);
+        Assert.True((await Json(await admin.GetAsync(At($"/api/messages/search?q={marker}")))).GetProperty("total_capped").GetBoolean());
+        using var stranger = system.As(NonMember);
+        var none = await Json(await stranger.GetAsync(At($"/api/messages/search?q={marker}")));
+        Assert.Equal(0, none.GetProperty("total").GetInt32());
+        Assert.False(none.GetProperty("total_capped").GetBoolean());
+    }
+
+    private static async Task<JsonElement> Send(WsClient client, string clientId, string content)
+    {
+        await client.SendMessageAsync(clientId, content);
+        return await client.NextAsync(f => f.GetProperty("type").GetString() == "ack" && f.GetProperty("client_id").GetString() == clientId);
+    }
+
+    private static async Task<JsonElement> SearchAsync(HttpClient client, string term, Guid room, string paging = "")
+    {
+        using var response = await client.GetAsync(At($"/api/messages/search?room_id={room}&q={Uri.EscapeDataString(term)}{paging}"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await Json(response);
     }
 }

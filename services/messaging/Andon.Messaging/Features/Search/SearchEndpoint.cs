@@ -4,7 +4,7 @@ using System.Text;
 using Andon.BuildingBlocks.Auth;
 using Andon.BuildingBlocks.Errors;
 using Andon.BuildingBlocks.Persistence;
-
+using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
 using Microsoft.AspNetCore.Builder;
@@ -17,15 +17,35 @@ namespace Andon.Messaging.Features.Search;
 
 public sealed record SearchHit(MessageDto Message, Guid RoomId, string RoomTitle, string Highlight);
 
-public sealed record SearchPage(IReadOnlyList<SearchHit> Items, int Total);
+/// <summary>A page of hits. <c>total</c> counts every match up to <see cref="SearchEndpoint.TotalCap"/>; past it, <c>total_capped</c> is true and <c>total</c> is the cap (there are more).</summary>
+public sealed record SearchPage(IReadOnlyList<SearchHit> Items, int Total, bool TotalCapped);
 
 /// <summary>
 /// <c>GET /api/messages/search?q=&amp;room_id=&amp;limit=&amp;offset=</c>: messages containing the
 /// term (any language), from the caller's rooms only (all rooms for admins), newest first, with each
 /// hit wrapped in <c>&lt;mark&gt;</c> and the rest HTML-escaped.
 /// </summary>
+/// <remarks>
+/// Two queries (docs/decisions/0009-search-capped-total.md). First the keys of at most
+/// <see cref="TotalCap"/> + 1 matches, in no order, which stops as soon as that many are found; on
+/// SQLite a term of three or more characters is looked up in the trigram index (<c>messages_fts</c>)
+/// and only its candidates are read. If that found no more than the cap, the page is cut from those
+/// keys. If it found more, the page is the newest of the index's candidates when there are at most
+/// <see cref="SortCandidatesUpTo"/> of them, and otherwise (a frequent term, or no index) comes from
+/// walking the messages newest first by the (room, created) or (created) index, which stops after
+/// offset + limit matches.
+/// </remarks>
 public static class SearchEndpoint
 {
+    /// <summary>The most matches counted; a search with more answers <c>total</c> = this and <c>total_capped</c> = true.</summary>
+    public const int TotalCap = 1000;
+
+    /// <summary>Up to this many trigram-index candidates, a page past the cap is sorted from them rather than walked for.</summary>
+    private const int SortCandidatesUpTo = 50_000;
+
+    /// <summary>How many times its even-spread estimate a walk is assumed to cost when choosing it over a sort.</summary>
+    private const long WalkDistrust = 50;
+
     public static IEndpointRouteBuilder MapSearchEndpoint(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/messages/search", Search).RequireAuthorization().WithTags("Messages");
@@ -70,25 +90,67 @@ public static class SearchEndpoint
 
         var pattern = LikePattern.Containing(q!);
         var me = user.UserId();
-        var hits = db.Messages.AsNoTracking().Where(m => m.DeletedAt == null && EF.Functions.Like(m.SearchText, pattern, LikePattern.Escape));
-        if (!user.IsAdmin())
+        var admin = user.IsAdmin();
+        IQueryable<Message> Matching(IQueryable<Message> source)
         {
-            hits = hits.Where(m => db.Members.Any(member => member.RoomId == m.RoomId && member.UserId == me));
+            var hits = source.Where(m => m.DeletedAt == null && EF.Functions.Like(m.SearchText, pattern, LikePattern.Escape));
+            if (!admin)
+            {
+                hits = hits.Where(m => db.Members.Any(member => member.RoomId == m.RoomId && member.UserId == me));
+            }
+
+            return roomId is { } room ? hits.Where(m => m.RoomId == room) : hits;
         }
 
-        if (roomId is { } room)
+        // Candidates from the trigram index where there is one for the term; the LIKE above still
+        // decides, so the index only narrows what is read. CROSS JOIN keeps the index as the outer
+        // loop (SQLite would otherwise walk the room's messages and probe the index for each).
+        var indexed = db is SqliteMessagingDb && TrigramIndex.Covers(q!);
+        var phrase = TrigramIndex.Phrase(q!);
+        var candidates = indexed
+            ? db.Messages.FromSql($"SELECT messages.* FROM messages_fts CROSS JOIN messages ON messages.rowid = messages_fts.rowid WHERE messages_fts MATCH {phrase}")
+            : db.Messages;
+        var keys = await Matching(candidates.AsNoTracking())
+            .Select(m => new MatchKey(m.MessageId, m.CreatedAt, m.SequenceNumber))
+            .Take(TotalCap + 1)
+            .ToListAsync(cancellationToken);
+        var capped = keys.Count > TotalCap;
+        List<Message> page;
+        if (!capped)
         {
-            hits = hits.Where(m => m.RoomId == room);
+            // Every match is known: cut the page from the keys.
+            var ids = keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.SequenceNumber).Skip(skip).Take(take).Select(k => k.MessageId).ToList();
+            var rows = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.MessageId)).ToDictionaryAsync(m => m.MessageId, cancellationToken);
+            page = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
+        }
+        else
+        {
+            // More than the cap. Sorting the index's candidates costs one read each, at most
+            // SortCandidatesUpTo. Walking the messages newest first costs one read for every message
+            // passed until the page is full: about (offset + limit) × messages ÷ candidates if the
+            // matches were spread evenly, far more when they are bunched in the past (an incident's
+            // words come in bursts). So the walk is taken only for a term too frequent to sort, or
+            // when even a much larger estimate of it is cheaper than the sort.
+            var sortCandidates = false;
+            if (indexed)
+            {
+                var found = await db.Database
+                    .SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {phrase} LIMIT {SortCandidatesUpTo + 1})")
+                    .SingleAsync(cancellationToken);
+                var stored = await db.Database.SqlQuery<long>($"SELECT COALESCE(MAX(rowid), 0) AS \"Value\" FROM messages").SingleAsync(cancellationToken);
+                sortCandidates = found <= SortCandidatesUpTo && found < WalkDistrust * (skip + take) * stored / Math.Max(found, 1);
+            }
+
+            page = await Matching((sortCandidates ? candidates : db.Messages).AsNoTracking())
+                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.SequenceNumber).Skip(skip).Take(take).ToListAsync(cancellationToken);
         }
 
-        var total = await hits.CountAsync(cancellationToken);
-        var page = await hits.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.SequenceNumber).Skip(skip).Take(take).ToListAsync(cancellationToken);
         var roomIds = page.Select(m => m.RoomId).Distinct().ToList();
         var titles = await db.Rooms.AsNoTracking().Where(r => roomIds.Contains(r.RoomId)).ToDictionaryAsync(r => r.RoomId, r => r.Title, cancellationToken);
-        var ids = page.Select(m => m.MessageId).ToList();
-        var reactions = (await db.Reactions.AsNoTracking().Where(r => ids.Contains(r.MessageId)).ToListAsync(cancellationToken)).ToLookup(r => r.MessageId);
+        var pageIds = page.Select(m => m.MessageId).ToList();
+        var reactions = (await db.Reactions.AsNoTracking().Where(r => pageIds.Contains(r.MessageId)).ToListAsync(cancellationToken)).ToLookup(r => r.MessageId);
         var items = page.Select(m => new SearchHit(MessageDto.From(m, reactions[m.MessageId]), m.RoomId, titles.GetValueOrDefault(m.RoomId, ""), Highlight(m.Content, q!.Trim()))).ToList();
-        return TypedResults.Ok(new SearchPage(items, total));
+        return TypedResults.Ok(new SearchPage(items, capped ? TotalCap : keys.Count, capped));
     }
 
     /// <summary>The content HTML-escaped, with every occurrence of the term (any case) in <c>&lt;mark&gt;</c>.</summary>
@@ -110,4 +172,6 @@ public static class SearchEndpoint
 
         return result.Append(WebUtility.HtmlEncode(content[at..])).ToString();
     }
+
+    private sealed record MatchKey(Guid MessageId, DateTimeOffset CreatedAt, long SequenceNumber);
 }

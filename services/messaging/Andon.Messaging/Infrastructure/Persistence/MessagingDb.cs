@@ -41,6 +41,11 @@ public abstract class MessagingDb(DbContextOptions options) : DbContext(options)
                 new ValueComparer<List<string>>((a, b) => (a ?? new List<string>()).SequenceEqual(b ?? new List<string>()), v => v.Aggregate(0, (h, x) => HashCode.Combine(h, x)), v => v.ToList()));
             e.HasIndex(m => new { m.RoomId, m.SequenceNumber }).IsUnique();
             e.HasIndex(m => new { m.RoomId, m.SenderId, m.ClientId }).IsUnique();
+
+            // Search walks these newest first for a frequent term and stops after a page of matches
+            // (docs/decisions/0009-search-capped-total.md).
+            e.HasIndex(m => new { m.RoomId, m.CreatedAt, m.SequenceNumber });
+            e.HasIndex(m => new { m.CreatedAt, m.SequenceNumber });
             e.Property(m => m.SearchText);
         });
         modelBuilder.Entity<MessageEdit>(e =>

@@ -159,8 +159,12 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Postgres
 
                     b.HasKey("MessageId");
 
+                    b.HasIndex("CreatedAt", "SequenceNumber");
+
                     b.HasIndex("RoomId", "SequenceNumber")
                         .IsUnique();
+
+                    b.HasIndex("RoomId", "CreatedAt", "SequenceNumber");
 
                     b.HasIndex("RoomId", "SenderId", "ClientId")
                         .IsUnique();

@@ -1,0 +1,36 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class SearchIndex : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateIndex(
+                name: "IX_messages_CreatedAt_SequenceNumber",
+                table: "messages",
+                columns: new[] { "CreatedAt", "SequenceNumber" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_messages_RoomId_CreatedAt_SequenceNumber",
+                table: "messages",
+                columns: new[] { "RoomId", "CreatedAt", "SequenceNumber" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_messages_CreatedAt_SequenceNumber",
+                table: "messages");
+
+            migrationBuilder.DropIndex(
+                name: "IX_messages_RoomId_CreatedAt_SequenceNumber",
+                table: "messages");
+        }
+    }
+}
