@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Andon.BuildingBlocks.Hosting;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Contracts;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -58,6 +59,7 @@ public sealed class OutboxDispatcher<TDb>(
     IServiceScopeFactory scopes,
     IBus bus,
     OutboxSignal<TDb> signal,
+    SqliteWriteGate<TDb> writeGate,
     TimeProvider clock,
     ILogger<OutboxDispatcher<TDb>> logger) : BackgroundService
     where TDb : DbContext
@@ -126,7 +128,11 @@ public sealed class OutboxDispatcher<TDb>(
             {
                 message.Attempts++;
                 message.LastError = ex.GetType().Name + ": " + ex.Message;
-                await db.SaveChangesAsync(CancellationToken.None);
+                using (await writeGate.EnterAsync(db, CancellationToken.None))
+                {
+                    await db.SaveChangesAsync(CancellationToken.None);
+                }
+
                 throw;
             }
 
@@ -136,8 +142,16 @@ public sealed class OutboxDispatcher<TDb>(
         }
 
         // One write marks the whole batch (a failure above saves the rows published before it): a
-        // crash before this line publishes the batch again, which consumers de-duplicate.
-        await db.SaveChangesAsync(CancellationToken.None);
+        // crash before this line publishes the batch again, which consumers de-duplicate. Nothing is
+        // written for an empty batch: the write would signal this dispatcher again and it would spin.
+        if (published > 0)
+        {
+            using (await writeGate.EnterAsync(db, CancellationToken.None))
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+        }
+
         return (published, batch.Count == BatchSize);
     }
 }

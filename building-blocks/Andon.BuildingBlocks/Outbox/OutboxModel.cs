@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Andon.BuildingBlocks.Hosting;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Contracts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,13 +30,15 @@ public static class OutboxModel
     }
 
     /// <summary>
-    /// The outbox of <typeparamref name="TContext"/>: its dispatcher, and the signal that wakes it.
+    /// The outbox of <typeparamref name="TContext"/>: its dispatcher, the signal that wakes it, and the
+    /// gate its writes share with the context's other frequent writers on SQLite.
     /// The context's options must add <see cref="OutboxSignal{TDb}"/> as an interceptor.
     /// </summary>
     public static IServiceCollection AddOutbox<TContext>(this IServiceCollection services)
         where TContext : DbContext
     {
         services.AddSingleton<OutboxSignal<TContext>>();
+        services.AddSingleton<SqliteWriteGate<TContext>>();
         services.AddHostedService<OutboxDispatcher<TContext>>();
         return services;
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -69,7 +70,8 @@ internal abstract class RoomCommand(Guid roomId)
 /// the commit. On PostgreSQL each room has a writer of its own. On SQLite, which has one write lock
 /// per database and makes every commit durable with its own fsync, a single writer takes whatever
 /// is waiting in every room and commits it in one transaction (each room still numbered from its own
-/// counter), so rooms neither wait for the lock nor pay a commit each.
+/// counter), so rooms neither wait for the lock nor pay a commit each; it shares the lock with the
+/// outbox dispatcher through <see cref="SqliteWriteGate{TContext}"/>.
 /// </summary>
 internal sealed class RoomWriter
 {
@@ -80,6 +82,7 @@ internal sealed class RoomWriter
     private readonly RoomHub hub;
     private readonly TimeProvider clock;
     private readonly ILogger<RoomWriter> logger;
+    private readonly SqliteWriteGate<MessagingDb> writeGate;
     private readonly Lazy<bool> sqlite;
 
     // SQLite: the rooms with commands waiting, each listed at most once, for the single writer.
@@ -87,9 +90,10 @@ internal sealed class RoomWriter
     private readonly ConcurrentDictionary<Guid, byte> listed = new();
     private int sqliteWriterStarted;
 
-    public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, ILogger<RoomWriter> logger)
+    public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
         this.scopes = scopes;
+        this.writeGate = writeGate;
         this.hub = hub;
         this.clock = clock;
         this.logger = logger;
@@ -206,6 +210,7 @@ internal sealed class RoomWriter
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
+                using var turn = await writeGate.EnterAsync(db, CancellationToken.None);
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var counters = await ReadCountersAsync(db, work);
                 var now = clock.GetUtcNow();
