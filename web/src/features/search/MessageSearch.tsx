@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { Link } from 'react-router';
 import { api, query } from '../../lib/http';
 import { sanitizeHighlight } from '../../lib/highlight';
@@ -14,7 +15,13 @@ interface SearchHit {
 }
 
 export function searchMessages(q: string) {
-  return api<{ items: SearchHit[]; total: number }>(`/api/messages/search${query({ q, limit: 20 })}`);
+  return api<{ items: SearchHit[]; total: number; total_capped?: boolean }>(`/api/messages/search${query({ q, limit: 20 })}`);
+}
+
+/** "12 messages found", or "1,000+" when the server stopped counting (total_capped). */
+function summary(data: { total: number; total_capped?: boolean }, t: TFunction) {
+  if (!data.total) return t('search.none');
+  return data.total_capped ? t('search.resultsCapped', { shown: data.total.toLocaleString() }) : t('search.results', { count: data.total });
 }
 
 /** Full-text search over the messages of my rooms; hits show the server's <mark> highlights, sanitised. */
@@ -38,7 +45,7 @@ export function MessageSearch() {
       </form>
       {results.data && (
         <>
-          <p role="status">{results.data.total ? t('search.results', { count: results.data.total }) : t('search.none')}</p>
+          <p role="status">{summary(results.data, t)}</p>
           <ul className="search-hits">
             {results.data.items.map((hit) => (
               <li key={hit.message.message_id}>

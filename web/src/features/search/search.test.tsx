@@ -27,4 +27,18 @@ describe('message search', () => {
     expect(screen.getByText(/<img src=x/)).toBeInTheDocument();
     expect(screen.getByRole('link', { name: '三號線' })).toHaveAttribute('href', '/rooms/r1');
   });
+
+  it('says "more than 1,000" when the server stopped counting', async () => {
+    fakeFetch([
+      [
+        'GET',
+        /\/api\/messages\/search/,
+        () => ({ body: { items: [{ message: message(), room_id: 'r1', room_title: '三號線', highlight: '<mark>conveyor</mark> stopped' }], total: 1000, total_capped: true } }),
+      ],
+    ]);
+    renderApp(<MessageSearch />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('searchbox', { name: 'Search messages' }), 'conveyor{Enter}');
+    expect(await screen.findByRole('status')).toHaveTextContent('More than 1,000 messages found');
+  });
 });
