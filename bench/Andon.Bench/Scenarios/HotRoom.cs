@@ -21,7 +21,13 @@ internal static class HotRoom
         report.Line("Each step stops the ladder once ack p99 passes 1 s (saturated).");
         report.Line();
 
-        var modes = new List<string> { "standalone" };
+        // BENCH_DISTRIBUTED_ONLY=1 skips standalone (an A/B of the distributed mode alone).
+        var modes = new List<string>();
+        if (Environment.GetEnvironmentVariable("BENCH_DISTRIBUTED_ONLY") != "1")
+        {
+            modes.Add("standalone");
+        }
+
         if (Distributed.Available)
         {
             modes.Add("distributed");
