@@ -26,7 +26,7 @@ public sealed record SearchPage(IReadOnlyList<SearchHit> Items, int Total, bool 
 /// hit wrapped in <c>&lt;mark&gt;</c> and the rest HTML-escaped.
 /// </summary>
 /// <remarks>
-/// Two queries (docs/decisions/0009-search-capped-total.md). First the keys of at most
+/// Two queries (docs/decisions/0009-search-capped-total-and-trigram-index.md). First the keys of at most
 /// <see cref="TotalCap"/> + 1 matches, in no order, which stops as soon as that many are found; on
 /// SQLite a term of three or more characters is looked up in the trigram index (<c>messages_fts</c>)
 /// and only its candidates are read. If that found no more than the cap, the page is cut from those

@@ -43,7 +43,7 @@ public abstract class MessagingDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(m => new { m.RoomId, m.SenderId, m.ClientId }).IsUnique();
 
             // Search walks these newest first for a frequent term and stops after a page of matches
-            // (docs/decisions/0009-search-capped-total.md).
+            // (docs/decisions/0009-search-capped-total-and-trigram-index.md).
             e.HasIndex(m => new { m.RoomId, m.CreatedAt, m.SequenceNumber });
             e.HasIndex(m => new { m.CreatedAt, m.SequenceNumber });
             e.Property(m => m.SearchText);
