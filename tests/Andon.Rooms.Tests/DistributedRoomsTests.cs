@@ -112,4 +112,44 @@ public sealed class DistributedRoomsTests(DistributedRooms system)
         var reopened = await system.WaitFor<RoomCreated>(e => e.EquipmentId == equipment && e.RoomId != opened.RoomId);
         Assert.NotEqual(opened.RoomId, reopened.RoomId);
     }
+    [Fact]
+    public async Task A_burst_of_messages_moves_last_activity_to_the_latest_whatever_the_order_of_arrival()
+    {
+        using var owner = await SignIn("op.lin");
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "二號線貼標機卡紙", incident_type = "equipment_failure", severity = "high" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
+
+        // 300 messages (more than one batch) a second apart, published out of order, the latest one
+        // twice, one for a room rooms never heard of in the middle, and the oldest one last.
+        var start = DateTimeOffset.UtcNow.AddHours(1);
+        start = new DateTimeOffset(start.Ticks - (start.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+        MessagePosted Posted(Guid room, int second) =>
+            new(Guid.NewGuid(), start.AddSeconds(second), room, Guid.NewGuid(), second + 1, "op.lin@andon.test", "text");
+        var order = Enumerable.Range(1, 299).OrderBy(i => (i * 7919) % 299).ToList();
+        var latest = Posted(roomId, 299);
+        foreach (var second in order)
+        {
+            await system.Bus.Publish(second == 150 ? Posted(Guid.NewGuid(), 10_000) : Posted(roomId, second));
+            if (second == 299)
+            {
+                await system.Bus.Publish(latest with { EventId = Guid.NewGuid() });
+            }
+        }
+
+        await system.Bus.Publish(Posted(roomId, 0));
+
+        async Task<DateTimeOffset> LastActivity() =>
+            (await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, $"/api/rooms/{roomId}"))).GetProperty("last_activity_at").GetDateTimeOffset();
+        var seen = await LastActivity();
+        for (var i = 0; i < 300 && seen != latest.OccurredAt; i++)
+        {
+            await Task.Delay(100);
+            seen = await LastActivity();
+        }
+
+        Assert.Equal(latest.OccurredAt, seen);
+        await Task.Delay(1000); // the oldest, published last, is consumed by now; it must not move the time back
+        Assert.Equal(latest.OccurredAt, await LastActivity());
+    }
 }

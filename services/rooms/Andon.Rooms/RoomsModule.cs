@@ -28,7 +28,8 @@ public static class RoomsModule
         {
             // One alarm at a time, so two identical alarms arriving together open one room.
             x.AddConsumer<EquipmentAlarmConsumer>((_, c) => c.UseConcurrentMessageLimit(1));
-            x.AddConsumer<ActivityConsumer>();
+            // Up to 200 messages' activity a transaction, at most 100 ms late.
+            x.AddConsumer<ActivityConsumer>((_, c) => c.Options<BatchOptions>(o => o.SetMessageLimit(200).SetTimeLimit(ms: 100)));
             x.AddConsumer<KnownUserConsumer>();
         });
         return builder;
