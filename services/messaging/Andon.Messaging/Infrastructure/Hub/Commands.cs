@@ -2,6 +2,7 @@ using System.Text.Json;
 using Andon.BuildingBlocks.Outbox;
 using Andon.Contracts;
 using Andon.Messaging.Domain;
+using Andon.Messaging.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Andon.Messaging.Infrastructure.Hub;
@@ -12,6 +13,22 @@ internal sealed record Actor(string UserId, string DisplayName, bool IsAdmin);
 /// <summary>Checks shared by the commands, against messaging's copy of the room.</summary>
 internal static class RoomRules
 {
+    /// <summary>
+    /// Reads the rooms of a transaction and their acting members in two queries, tracked, so each
+    /// command's <c>FindAsync</c> finds them without a query of its own (a hot room's batch has a
+    /// hundred senders or more).
+    /// </summary>
+    public static async Task LoadAsync(MessagingDb db, IReadOnlyCollection<RoomCommand> commands)
+    {
+        var roomIds = commands.Select(c => c.RoomId).Distinct().ToList();
+        var actors = commands.Select(c => c.ActorId).OfType<string>().Distinct().ToList();
+        await db.Rooms.Where(r => roomIds.Contains(r.RoomId)).LoadAsync();
+        if (actors.Count > 0)
+        {
+            await db.Members.Where(m => roomIds.Contains(m.RoomId) && actors.Contains(m.UserId)).LoadAsync();
+        }
+    }
+
     public static async Task<CommandResult?> MaySend(Batch batch, Actor actor)
     {
         var room = await batch.Db.Rooms.FindAsync(batch.RoomId);
@@ -48,6 +65,8 @@ internal static class RoomRules
 /// <summary>A new message. A repeated <c>client_id</c> from the same sender returns the stored message and stores nothing.</summary>
 internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input, bool skipMembership = false) : RoomCommand(roomId)
 {
+    public override string? ActorId => skipMembership ? null : sender.UserId;
+
     public string ClientId => input.ClientId;
 
     /// <summary>One query for every client id of the batch's new messages, instead of one per message.</summary>
@@ -112,6 +131,8 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
 
 internal sealed class EditMessage(Guid roomId, Actor actor, Guid messageId, string content) : RoomCommand(roomId)
 {
+    public override string? ActorId => actor.UserId;
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var (message, error) = await RoomRules.Touchable(batch, actor, messageId);
@@ -142,6 +163,8 @@ internal sealed class EditMessage(Guid roomId, Actor actor, Guid messageId, stri
 
 internal sealed class DeleteMessage(Guid roomId, Actor actor, Guid messageId) : RoomCommand(roomId)
 {
+    public override string? ActorId => actor.UserId;
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var (message, error) = await RoomRules.Touchable(batch, actor, messageId);
@@ -166,6 +189,8 @@ internal sealed class DeleteMessage(Guid roomId, Actor actor, Guid messageId) : 
 
 internal sealed class React(Guid roomId, Actor actor, Guid messageId, string emoji, bool add) : RoomCommand(roomId)
 {
+    public override string? ActorId => actor.UserId;
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var (message, error) = await RoomRules.Touchable(batch, actor, messageId);

@@ -57,6 +57,9 @@ internal abstract class RoomCommand(Guid roomId)
 {
     public Guid RoomId { get; } = roomId;
 
+    /// <summary>The user whose membership the command checks, if any (read ahead with the batch).</summary>
+    public virtual string? ActorId => null;
+
     public TaskCompletionSource<CommandResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Runs inside the batch's transaction: changes tracked entities, never saves.</summary>
@@ -213,6 +216,7 @@ internal sealed class RoomWriter
                 using var turn = await writeGate.EnterAsync(db, CancellationToken.None);
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var counters = await ReadCountersAsync(db, work);
+                await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)]);
                 var now = clock.GetUtcNow();
                 var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
                 foreach (var room in work)
