@@ -70,6 +70,8 @@ internal sealed class Server : IAsyncDisposable
             ["ConnectionStrings__Identity"] = $"Data Source={data}/identity.db",
             ["ConnectionStrings__Rooms"] = $"Data Source={data}/rooms.db",
             ["ConnectionStrings__Messaging"] = $"Data Source={data}/messaging.db",
+            ["ConnectionStrings__Files"] = $"Data Source={data}/files.db",
+            ["Files__DiskPath"] = $"{data}/objects",
             ["Identity__KeysPath"] = $"{data}/keys/identity",
             ["Gateway__KeysPath"] = $"{data}/keys/gateway",
             ["Logging__LogLevel__Default"] = "Warning",
