@@ -24,8 +24,6 @@ public enum DatabaseProvider
 /// </summary>
 public static class DatabaseSetup
 {
-    private static readonly NoCheckpointInCommit NoCheckpointInCommit = new();
-
     public static DatabaseProvider Provider(IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -46,23 +44,20 @@ public static class DatabaseSetup
         }
 
         // Migrations first: hosted services start in order, and the outbox dispatcher reads the database.
-        // The options are built once (singleton), not again for every context: the room writer and
-        // the consumers create a context for every batch and event.
         builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddOutbox<TContext>();
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
             builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
                 .UseNpgsql(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()), optionsLifetime: ServiceLifetime.Singleton);
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
         else
         {
             connectionString = SqliteUnderContentRoot(connectionString, builder.Environment.ContentRootPath);
             builder.Services.AddDbContext<TContext, TSqlite>((sp, o) => o
                 .UseSqlite(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>(), NoCheckpointInCommit), optionsLifetime: ServiceLifetime.Singleton);
-            builder.Services.AddHostedService<SqliteCheckpointer<TContext>>();
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
