@@ -44,20 +44,22 @@ public static class DatabaseSetup
         }
 
         // Migrations first: hosted services start in order, and the outbox dispatcher reads the database.
+        // The options are built once (singleton), not again for every context: the room writer and
+        // the consumers create a context for every batch and event.
         builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddOutbox<TContext>();
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
             builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
                 .UseNpgsql(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()), optionsLifetime: ServiceLifetime.Singleton);
         }
         else
         {
             connectionString = SqliteUnderContentRoot(connectionString, builder.Environment.ContentRootPath);
             builder.Services.AddDbContext<TContext, TSqlite>((sp, o) => o
                 .UseSqlite(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()), optionsLifetime: ServiceLifetime.Singleton);
         }
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
