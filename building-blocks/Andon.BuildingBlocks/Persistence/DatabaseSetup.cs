@@ -44,10 +44,11 @@ public static class DatabaseSetup
         }
 
         // Migrations first: hosted services start in order, and the outbox dispatcher reads the database.
-        // The options are built once (singleton), not again for every context: the room writer and
-        // the consumers create a context for every batch and event.
         builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddOutbox<TContext>();
+
+        // The options are built once (singleton), not again for every context: the room writer and
+        // the consumers create a context for every batch and event.
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
             builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
