@@ -99,6 +99,25 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Equal(0L, await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"Payload\" LIKE '%rolled-back%'"));
     }
 
+    [Fact]
+    public async Task The_commit_of_an_explicit_transaction_wakes_the_dispatcher()
+    {
+        // Inside a transaction SaveChanges runs before the rows are visible to the dispatcher, which
+        // then finds nothing; the commit must wake it again, or the event waits for the idle poll.
+        // A signal of its own, so the host's running dispatcher cannot take the wake-up first.
+        using var signal = new OutboxSignal<LedgerDb>();
+        var options = new DbContextOptionsBuilder<LedgerDb>().UseNpgsql(database.ConnectionString).AddInterceptors(signal).Options;
+        await using var db = new LedgerDb(options);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.AddIntegrationEvent(Event("explicit"));
+        await db.SaveChangesAsync();
+        Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None), "SaveChanges signals");
+        Assert.False(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+
+        await transaction.CommitAsync();
+        Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None), "The commit did not wake the dispatcher.");
+    }
+
     private static UserSignedIn Event(string name) =>
         new(Guid.NewGuid(), DateTimeOffset.UtcNow, name + "@outbox.test", name, null, null, null, false);
 

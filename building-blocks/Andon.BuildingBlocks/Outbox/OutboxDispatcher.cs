@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Andon.BuildingBlocks.Hosting;
 using Andon.BuildingBlocks.Persistence;
@@ -11,8 +12,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Andon.BuildingBlocks.Outbox;
 
-/// <summary>Wakes the dispatcher of <typeparamref name="TDb"/> as soon as an outbox row is committed.</summary>
-public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDisposable
+/// <summary>
+/// Wakes the dispatcher of <typeparamref name="TDb"/> as soon as an outbox row is committed: after
+/// <c>SaveChanges</c> (which commits by itself), and after the commit of an explicit transaction —
+/// inside one, <c>SaveChanges</c> comes before the rows are visible, and the dispatcher would find
+/// nothing and sleep until its next poll.
+/// </summary>
+public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDbTransactionInterceptor, IDisposable
     where TDb : DbContext
 {
     private readonly SemaphoreSlim signal = new(0, 1);
@@ -27,6 +33,14 @@ public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDisposable
     {
         Pulse();
         return ValueTask.FromResult(result);
+    }
+
+    public void TransactionCommitted(DbTransaction transaction, TransactionEndEventData eventData) => Pulse();
+
+    public Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Pulse();
+        return Task.CompletedTask;
     }
 
     public void Pulse()
@@ -46,7 +60,8 @@ public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDisposable
 
     public void Dispose() => signal.Dispose();
 
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
+    /// <summary>True when woken, false when <paramref name="timeout"/> passed first.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
 }
 
 /// <summary>
