@@ -18,9 +18,17 @@ internal static class Fanout
         Shape[] shapes = quick
             ? [new("1x200@20", 1, 200, 20), new("100x20@1", 100, 20, 1), new("1x500@100", 1, 500, 100)]
             : [new("1x500@20", 1, 500, 20), new("500x20@1", 500, 20, 1), new("1x500@100", 1, 500, 100)];
+        if (Environment.GetEnvironmentVariable("BENCH_SHAPES") is { Length: > 0 } only)
+        {
+            // BENCH_SHAPES=1x500@20 runs only the shapes named (comma-separated).
+            shapes = [.. shapes.Where(s => only.Split(',').Contains(s.Name, StringComparer.Ordinal))];
+        }
+
         var report = new Report("fanout", quick, resultsDir);
         var results = new Dictionary<string, Dictionary<string, LoadResult>>(StringComparer.Ordinal);
-        foreach (var target in new[] { "B0", "B1", "andon" })
+        // BENCH_TARGETS=andon (or B0,B1) runs only those servers: for profiling, not for the ratios.
+        var targets = (Environment.GetEnvironmentVariable("BENCH_TARGETS") ?? "B0,B1,andon").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var target in targets)
         {
             Console.WriteLine($"-- {target}");
             await using var server = target switch
@@ -63,7 +71,12 @@ internal static class Fanout
                 report.Line(Report.Row(name, result));
             }
 
-            var a = r["andon"];
+            report.Line();
+            if (!r.TryGetValue("andon", out var a) || !r.ContainsKey("B1") || !r.ContainsKey("B0"))
+            {
+                continue;
+            }
+
             var ratio = new
             {
                 p99_vs_b1 = Ratio(a.Latency.P99Ms, r["B1"].Latency.P99Ms),
@@ -73,7 +86,6 @@ internal static class Fanout
                 server_cpu_vs_b1 = Ratio(a.ServerCpuCores, r["B1"].ServerCpuCores),
             };
             ratios[shape.Name] = ratio;
-            report.Line();
             report.Line($"Andon ÷ B1: p99 {ratio.p99_vs_b1}×, deliveries/s {ratio.deliveries_vs_b1}×, server CPU {ratio.server_cpu_vs_b1}×. Andon ÷ B0: p99 {ratio.p99_vs_b0}×, deliveries/s {ratio.deliveries_vs_b0}×.");
             report.Line();
         }

@@ -9,12 +9,23 @@ namespace Andon.Bench;
 /// </summary>
 internal static class HotRoom
 {
+    private static int[]? Rates(string variable) => Environment.GetEnvironmentVariable(variable) switch
+    {
+        null or "" => null,
+        "none" => [],
+        var list => [.. list.Split(',').Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture))],
+    };
+
     public static async Task<int> RunAsync(bool quick, string resultsDir)
     {
         var duration = TimeSpan.FromSeconds(quick ? 6 : 15);
         int[] hotRates = quick ? [100, 250, 500, 1000] : [100, 250, 500, 750, 1000];
         int[] acrossRates = quick ? [250, 500, 1000] : [500, 1000, 2000, 3000];
         var acrossRooms = quick ? 250 : 500;
+
+        // BENCH_HOT_RATES / BENCH_ACROSS_RATES (comma-separated, "none" for no step) replace the ladders, for profiling one step.
+        hotRates = Rates("BENCH_HOT_RATES") ?? hotRates;
+        acrossRates = Rates("BENCH_ACROSS_RATES") ?? acrossRates;
         var report = new Report("hotroom", quick, resultsDir);
         var all = new Dictionary<string, object>(StringComparer.Ordinal);
         report.Line("Open loop. Ack = from the moment a message was due to be sent to its `ack` (sent by Andon after the commit).");
