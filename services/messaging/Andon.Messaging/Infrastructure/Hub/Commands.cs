@@ -69,7 +69,10 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
 
     public string ClientId => input.ClientId;
 
-    /// <summary>One query for every client id of the batch's new messages, instead of one per message.</summary>
+    /// <summary>
+    /// One query for every client id of the batch's new messages, instead of one per message: seeks in
+    /// the (room, client id, sender) index.
+    /// </summary>
     public static async Task FindRetriesAsync(Batch batch, IReadOnlyCollection<RoomCommand> commands)
     {
         var clientIds = commands.OfType<PostMessage>().Select(p => p.ClientId).Distinct().ToList();
@@ -78,11 +81,13 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
             return;
         }
 
-        var stored = await batch.Db.Messages.AsNoTracking()
-            .Where(m => m.RoomId == batch.RoomId && m.ClientId != null && clientIds.Contains(m.ClientId))
-            .ToListAsync();
+        var stored = await Stored(batch.Db, batch.RoomId, clientIds).ToListAsync();
         batch.StoredByClientId = stored.ToDictionary(m => (m.SenderId, m.ClientId!));
     }
+
+    /// <summary>The room's messages stored under any of <paramref name="clientIds"/>, whoever sent them.</summary>
+    internal static IQueryable<Message> Stored(MessagingDb db, Guid roomId, List<string> clientIds) =>
+        db.Messages.AsNoTracking().Where(m => m.RoomId == roomId && m.ClientId != null && clientIds.Contains(m.ClientId));
 
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {

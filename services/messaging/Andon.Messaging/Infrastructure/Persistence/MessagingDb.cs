@@ -40,7 +40,10 @@ public abstract class MessagingDb(DbContextOptions options) : DbContext(options)
                 new ValueConverter<List<string>, string>(v => JsonSerializer.Serialize(v, JsonSerializerOptions.Default), v => JsonSerializer.Deserialize<List<string>>(v, JsonSerializerOptions.Default) ?? new List<string>()),
                 new ValueComparer<List<string>>((a, b) => (a ?? new List<string>()).SequenceEqual(b ?? new List<string>()), v => v.Aggregate(0, (h, x) => HashCode.Combine(h, x)), v => v.ToList()));
             e.HasIndex(m => new { m.RoomId, m.SequenceNumber }).IsUnique();
-            e.HasIndex(m => new { m.RoomId, m.SenderId, m.ClientId }).IsUnique();
+
+            // Unique per sender; client id before sender so that a batch finds its retries by room and
+            // client ids in index seeks (with sender second, a lookup without the sender read the whole room).
+            e.HasIndex(m => new { m.RoomId, m.ClientId, m.SenderId }).IsUnique();
 
             // Search walks these newest first for a frequent term and stops after a page of matches
             // (docs/decisions/0009-search-capped-total-and-trigram-index.md).

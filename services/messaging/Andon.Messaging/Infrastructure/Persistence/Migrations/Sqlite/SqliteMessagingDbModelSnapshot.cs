@@ -157,10 +157,10 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Sqlite
                     b.HasIndex("RoomId", "SequenceNumber")
                         .IsUnique();
 
-                    b.HasIndex("RoomId", "CreatedAt", "SequenceNumber");
-
-                    b.HasIndex("RoomId", "SenderId", "ClientId")
+                    b.HasIndex("RoomId", "ClientId", "SenderId")
                         .IsUnique();
+
+                    b.HasIndex("RoomId", "CreatedAt", "SequenceNumber");
 
                     b.ToTable("messages", (string)null);
                 });
