@@ -10,6 +10,18 @@ namespace Andon.Messaging.Infrastructure.Hub;
 /// <summary>Who is acting: a member (with their role) or an admin.</summary>
 internal sealed record Actor(string UserId, string DisplayName, bool IsAdmin);
 
+/// <summary>
+/// (room, key) pairs as one JSON array of SQLite's own text for the room id, for a query to take pair by
+/// pair (<c>json_each</c>, each pair a seek in a (room, key) index). On SQLite one transaction holds
+/// many rooms, and a list of rooms beside a list of keys seeks every room with every key (500 rooms of
+/// one sender each: 250,000 seeks). On PostgreSQL a transaction holds one room, and lists do.
+/// </summary>
+internal static class RoomPairs
+{
+    public static string Json(IEnumerable<(Guid RoomId, string Key)> pairs) =>
+        JsonSerializer.Serialize(pairs.Select(p => new[] { p.RoomId.ToString().ToUpperInvariant(), p.Key }));
+}
+
 /// <summary>Checks shared by the commands, against messaging's copy of the room.</summary>
 internal static class RoomRules
 {
@@ -21,12 +33,27 @@ internal static class RoomRules
     public static async Task LoadAsync(MessagingDb db, IReadOnlyCollection<RoomCommand> commands)
     {
         var roomIds = commands.Select(c => c.RoomId).Distinct().ToList();
-        var actors = commands.Select(c => c.ActorId).OfType<string>().Distinct().ToList();
         await db.Rooms.Where(r => roomIds.Contains(r.RoomId)).LoadAsync();
-        if (actors.Count > 0)
+        var acting = commands.Where(c => c.ActorId is not null).Select(c => (c.RoomId, c.ActorId!)).Distinct().ToList();
+        if (acting.Count > 0)
         {
-            await db.Members.Where(m => roomIds.Contains(m.RoomId) && actors.Contains(m.UserId)).LoadAsync();
+            await Members(db, acting).LoadAsync();
         }
+    }
+
+    /// <summary>The memberships of the (room, user) pairs (SQLite: pair by pair, as <see cref="RoomPairs"/> explains).</summary>
+    internal static IQueryable<MemberCopy> Members(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string UserId)> pairs)
+    {
+        if (db.Database.IsSqlite())
+        {
+            return db.Members.FromSqlRaw(
+                "SELECT r.* FROM json_each({0}) AS k CROSS JOIN room_members AS r ON r.RoomId = k.value ->> 0 AND r.UserId = k.value ->> 1",
+                RoomPairs.Json(pairs));
+        }
+
+        var roomIds = pairs.Select(p => p.RoomId).Distinct().ToList();
+        var userIds = pairs.Select(p => p.UserId).Distinct().ToList();
+        return db.Members.Where(m => roomIds.Contains(m.RoomId) && userIds.Contains(m.UserId));
     }
 
     public static async Task<CommandResult?> MaySend(Batch batch, Actor actor)
@@ -70,31 +97,36 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
     public string ClientId => input.ClientId;
 
     /// <summary>
-    /// One query for every client id of the batch's new messages, instead of one per message: seeks in
-    /// the (room, client id, sender) index.
+    /// The messages already stored under the client ids of a transaction's new messages (a resend after
+    /// a lost ack finds its first copy), by room: one query for the whole transaction, each
+    /// (room, client id) a seek in the (room, client id, sender) index.
     /// </summary>
-    public static async Task FindRetriesAsync(Batch batch, IReadOnlyCollection<RoomCommand> commands)
+    public static async Task<ILookup<Guid, Message>> FindRetriesAsync(MessagingDb db, IEnumerable<RoomCommand> commands)
     {
-        var clientIds = commands.OfType<PostMessage>().Select(p => p.ClientId).Distinct().ToList();
-        if (clientIds.Count == 0)
-        {
-            return;
-        }
-
-        var stored = await Stored(batch.Db, batch.RoomId, clientIds).ToListAsync();
-        batch.StoredByClientId = stored.ToDictionary(m => (m.SenderId, m.ClientId!));
+        var keys = commands.OfType<PostMessage>().Select(p => (p.RoomId, p.ClientId)).Distinct().ToList();
+        var stored = keys.Count == 0 ? [] : await Stored(db, keys).ToListAsync();
+        return stored.ToLookup(m => m.RoomId);
     }
 
-    /// <summary>The room's messages stored under any of <paramref name="clientIds"/>, whoever sent them.</summary>
-    internal static IQueryable<Message> Stored(MessagingDb db, Guid roomId, List<string> clientIds) =>
-        db.Messages.AsNoTracking().Where(m => m.RoomId == roomId && m.ClientId != null && clientIds.Contains(m.ClientId));
+    /// <summary>The messages stored under any of the (room, client id) pairs, whoever sent them (SQLite: pair by pair, as <see cref="RoomPairs"/> explains).</summary>
+    internal static IQueryable<Message> Stored(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string ClientId)> keys)
+    {
+        if (db.Database.IsSqlite())
+        {
+            return db.Messages.FromSqlRaw(
+                "SELECT m.* FROM json_each({0}) AS k CROSS JOIN messages AS m ON m.RoomId = k.value ->> 0 AND m.ClientId = k.value ->> 1",
+                RoomPairs.Json(keys)).AsNoTracking();
+        }
+
+        var roomIds = keys.Select(k => k.RoomId).Distinct().ToList();
+        var clientIds = keys.Select(k => k.ClientId).Distinct().ToList();
+        return db.Messages.AsNoTracking().Where(m => roomIds.Contains(m.RoomId) && m.ClientId != null && clientIds.Contains(m.ClientId));
+    }
 
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var existing = batch.Posted.GetValueOrDefault((sender.UserId, input.ClientId))
-            ?? (batch.StoredByClientId is { } stored
-                ? stored.GetValueOrDefault((sender.UserId, input.ClientId))
-                : await batch.Db.Messages.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == RoomId && m.SenderId == sender.UserId && m.ClientId == input.ClientId, cancellationToken));
+            ?? batch.StoredByClientId.GetValueOrDefault((sender.UserId, input.ClientId));
         if (existing is not null)
         {
             return new CommandResult(existing);

@@ -35,11 +35,8 @@ internal sealed class Batch(MessagingDb db, Guid roomId, long lastSeq, DateTimeO
     /// <summary>Messages this batch posted, by sender and client id: a repeat within the batch finds its first copy.</summary>
     public Dictionary<(string SenderId, string ClientId), Message> Posted { get; } = [];
 
-    /// <summary>
-    /// Messages already stored under the batch's client ids, read in one query before the commands
-    /// run (null: not read, so a command looks its own up).
-    /// </summary>
-    public Dictionary<(string SenderId, string ClientId), Message>? StoredByClientId { get; set; }
+    /// <summary>Messages already stored under the batch's client ids, read for the whole transaction before the commands run.</summary>
+    public Dictionary<(string SenderId, string ClientId), Message> StoredByClientId { get; init; } = [];
 
     public long NextSeq() => ++LastSeq;
 
@@ -217,13 +214,16 @@ internal sealed class RoomWriter
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var counters = await ReadCountersAsync(db, work);
                 await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)]);
+                var retries = await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands));
                 var now = clock.GetUtcNow();
                 var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
                 foreach (var room in work)
                 {
                     var counter = counters[room.RoomId];
-                    var batch = new Batch(db, room.RoomId, counter.LastSeq, now);
-                    await PostMessage.FindRetriesAsync(batch, room.Commands);
+                    var batch = new Batch(db, room.RoomId, counter.LastSeq, now)
+                    {
+                        StoredByClientId = retries[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
+                    };
                     var results = new List<CommandResult>(room.Commands.Count);
                     foreach (var command in room.Commands)
                     {
