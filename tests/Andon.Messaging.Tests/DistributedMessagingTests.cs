@@ -94,6 +94,12 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
         Assert.Equal(ack.GetProperty("sequence_number").GetInt64(), seen.GetProperty("sequence_number").GetInt64());
         Assert.Equal("王維修", seen.GetProperty("sender_name").GetString());
 
+        // A resend after a lost ack (the same client_id) gets the first copy's ack; the history below holds one message.
+        await editorWs.SendMessageAsync("d-1", "沖壓機液壓壓力不足");
+        var again = await editorWs.NextOfTypeAsync("ack");
+        Assert.Equal(ack.GetProperty("message_id").GetGuid(), again.GetProperty("message_id").GetGuid());
+        Assert.Equal(ack.GetProperty("sequence_number").GetInt64(), again.GetProperty("sequence_number").GetInt64());
+
         var search = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, "/api/messages/search?q=" + Uri.EscapeDataString("液壓")));
         var hit = Assert.Single(search.GetProperty("items").EnumerateArray());
         Assert.Equal("沖壓機<mark>液壓</mark>壓力不足", hit.GetProperty("highlight").GetString());

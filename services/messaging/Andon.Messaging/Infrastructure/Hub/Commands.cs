@@ -14,7 +14,8 @@ internal sealed record Actor(string UserId, string DisplayName, bool IsAdmin);
 /// (room, key) pairs as one JSON array of SQLite's own text for the room id, for a query to take pair by
 /// pair (<c>json_each</c>, each pair a seek in a (room, key) index). On SQLite one transaction holds
 /// many rooms, and a list of rooms beside a list of keys seeks every room with every key (500 rooms of
-/// one sender each: 250,000 seeks). On PostgreSQL a transaction holds one room, and lists do.
+/// one sender each: 250,000 seeks). On PostgreSQL a transaction holds one room: memberships stay lists
+/// (the primary key seeks both); retries go pair by pair too (<see cref="PostMessage.Stored"/>).
 /// </summary>
 internal static class RoomPairs
 {
@@ -108,7 +109,11 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
         return stored.ToLookup(m => m.RoomId);
     }
 
-    /// <summary>The messages stored under any of the (room, client id) pairs, whoever sent them (SQLite: pair by pair, as <see cref="RoomPairs"/> explains).</summary>
+    /// <summary>
+    /// The messages stored under any of the (room, client id) pairs, whoever sent them, pair by pair
+    /// (SQLite: as <see cref="RoomPairs"/> explains; PostgreSQL: <c>unnest</c> of two arrays, because
+    /// a list of rooms beside a list of client ids gets a generic plan that walks the room).
+    /// </summary>
     internal static IQueryable<Message> Stored(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string ClientId)> keys)
     {
         if (db.Database.IsSqlite())
@@ -118,9 +123,10 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
                 RoomPairs.Json(keys)).AsNoTracking();
         }
 
-        var roomIds = keys.Select(k => k.RoomId).Distinct().ToList();
-        var clientIds = keys.Select(k => k.ClientId).Distinct().ToList();
-        return db.Messages.AsNoTracking().Where(m => roomIds.Contains(m.RoomId) && m.ClientId != null && clientIds.Contains(m.ClientId));
+        return db.Messages.FromSqlRaw(
+            """SELECT m.* FROM unnest({0}, {1}) AS k(room_id, client_id) JOIN messages AS m ON m."RoomId" = k.room_id AND m."ClientId" = k.client_id""",
+            keys.Select(k => k.RoomId).ToArray(),
+            keys.Select(k => k.ClientId).ToArray()).AsNoTracking();
     }
 
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
