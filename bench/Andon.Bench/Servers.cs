@@ -93,8 +93,8 @@ internal sealed class Server : IAsyncDisposable
         // BENCH_ANDON_ENV="KEY=value;KEY2=value" sets more variables for Andon only (an A/B of a runtime setting).
         foreach (var pair in (Environment.GetEnvironmentVariable("BENCH_ANDON_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var (key, value) = (pair.Split('=', 2)[0], pair.Split('=', 2).ElementAtOrDefault(1) ?? "");
-            env[key] = value;
+            var parts = pair.Split('=', 2);
+            env[parts[0]] = parts.ElementAtOrDefault(1) ?? "";
         }
 
         return await StartDotnetAsync("andon", "standalone/Andon.Standalone", env, data);

@@ -21,7 +21,8 @@ internal static class Fanout
         if (Environment.GetEnvironmentVariable("BENCH_SHAPES") is { Length: > 0 } only)
         {
             // BENCH_SHAPES=1x500@20 runs only the shapes named (comma-separated).
-            shapes = [.. shapes.Where(s => only.Split(',').Contains(s.Name, StringComparer.Ordinal))];
+            var names = only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            shapes = [.. shapes.Where(s => names.Contains(s.Name, StringComparer.Ordinal))];
         }
 
         var report = new Report("fanout", quick, resultsDir);
