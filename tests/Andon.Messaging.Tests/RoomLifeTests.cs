@@ -22,6 +22,57 @@ public sealed class RoomLifeTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_room_takes_posts_sockets_and_files_the_moment_its_create_answers()
+    {
+        // Messaging and files learn of a room from RoomCreated, after the create has answered; a
+        // machine that opens a room and posts its readings at once must not be told the room is unknown.
+        using var owner = system.As(Owner);
+        var refused = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var posted = await owner.PostAsJsonAsync(At($"/api/rooms/{await NewRoom(owner)}/messages"), new { client_id = $"now-{i}", message_type = "incident_data", content = new { temperature = 85 + i } });
+            if (posted.StatusCode != HttpStatusCode.Created)
+            {
+                refused.Add($"post {i}: {(int)posted.StatusCode}");
+            }
+
+            var room = await NewRoom(owner);
+            try
+            {
+                await using var socket = await system.Connect(room, Owner);
+                Assert.Equal(Owner, (await socket.NextOfTypeAsync("hello")).GetProperty("user_id").GetString());
+            }
+            catch (WsRefusedException e)
+            {
+                refused.Add($"socket {i}: {(int)e.Status}");
+            }
+
+            using var form = new MultipartFormDataContent();
+            var png = new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+            png.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+            form.Add(png, "file", "現場.png");
+            var uploaded = await owner.PostAsync(At($"/api/rooms/{await NewRoom(owner)}/files"), form);
+            if (uploaded.StatusCode != HttpStatusCode.Created)
+            {
+                refused.Add($"upload {i}: {(int)uploaded.StatusCode}");
+            }
+        }
+
+        Assert.Empty(refused);
+
+        // An id no room ever had is still refused, and a room made long ago is not waited for.
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.PostAsJsonAsync(At($"/api/rooms/{Guid.NewGuid()}/messages"), new { client_id = "x", message_type = "text", content = "?" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.GetAsync(At($"/api/rooms/{Guid.CreateVersion7(DateTimeOffset.UtcNow.AddHours(-1))}/files"))).StatusCode);
+    }
+
+    private static async Task<Guid> NewRoom(HttpClient owner)
+    {
+        var created = await owner.PostAsJsonAsync(At("/api/rooms"), new { title = "沖壓機異常停機", incident_type = "equipment_failure", severity = "critical" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await StandaloneSystem.Json(created)).GetProperty("room_id").GetGuid();
+    }
+
+    [Fact]
     public async Task Edits_deletes_and_reactions_take_sequence_numbers_and_follow_the_rules()
     {
         var room = await system.ReadyRoomAsync();

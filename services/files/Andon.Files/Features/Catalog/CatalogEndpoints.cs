@@ -25,9 +25,9 @@ public static class CatalogEndpoints
         return app;
     }
 
-    private static async Task<IResult> List(Guid id, string? kind, int? limit, int? offset, ClaimsPrincipal user, FilesDb db, CancellationToken cancellationToken)
+    private static async Task<IResult> List(Guid id, string? kind, int? limit, int? offset, ClaimsPrincipal user, FilesDb db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (_, refusal) = await RoomAccess.ForRoomAsync(db, id, user, cancellationToken);
+        var (_, refusal) = await RoomAccess.ForRoomAsync(db, id, user, clock, cancellationToken);
         if (refusal is not null)
         {
             return refusal;

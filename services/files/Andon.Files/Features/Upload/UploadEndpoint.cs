@@ -46,7 +46,7 @@ public static class UploadEndpoint
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
-        var (access, refusal) = await RoomAccess.ForRoomAsync(db, id, user, cancellationToken);
+        var (access, refusal) = await RoomAccess.ForRoomAsync(db, id, user, clock, cancellationToken);
         if (refusal is not null)
         {
             return refusal;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Andon.BuildingBlocks.Auth;
+using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Errors;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Hub;
@@ -36,9 +37,9 @@ public static class MessageEndpoints
         return app;
     }
 
-    private static async Task<IResult?> Refuse(Guid id, ClaimsPrincipal user, MessagingDb db, CancellationToken cancellationToken)
+    private static async Task<IResult?> Refuse(Guid id, ClaimsPrincipal user, MessagingDb db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await db.Rooms.FindAsync([id], cancellationToken) is null)
+        if (await NewRoomCopy.FindAsync(id, ct => db.Rooms.FindAsync([id], ct).AsTask(), clock, cancellationToken) is null)
         {
             return ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.");
         }
@@ -57,9 +58,10 @@ public static class MessageEndpoints
         [FromQuery(Name = "after_seq")] long? afterSeq,
         ClaimsPrincipal user,
         MessagingDb db,
+        TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        if (await Refuse(id, user, db, clock, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -113,9 +115,9 @@ public static class MessageEndpoints
         return TypedResults.Ok(new MessagePage(await ToDtos(db, page, cancellationToken), hasMore));
     }
 
-    private static async Task<IResult> Send(Guid id, JsonElement body, ClaimsPrincipal user, MessagingDb db, RoomWriter writer, SendRateLimiter limiter, CancellationToken cancellationToken)
+    private static async Task<IResult> Send(Guid id, JsonElement body, ClaimsPrincipal user, MessagingDb db, RoomWriter writer, SendRateLimiter limiter, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        if (await Refuse(id, user, db, clock, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -154,9 +156,9 @@ public static class MessageEndpoints
         };
     }
 
-    private static async Task<IResult> Edits(Guid id, [FromRoute(Name = "message_id")] Guid messageId, ClaimsPrincipal user, MessagingDb db, CancellationToken cancellationToken)
+    private static async Task<IResult> Edits(Guid id, [FromRoute(Name = "message_id")] Guid messageId, ClaimsPrincipal user, MessagingDb db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await Refuse(id, user, db, cancellationToken) is { } refused)
+        if (await Refuse(id, user, db, clock, cancellationToken) is { } refused)
         {
             return refused;
         }
@@ -170,8 +172,8 @@ public static class MessageEndpoints
         return TypedResults.Ok(edits.Select(e => new EditDto(e.PreviousContent, e.EditedAt, e.EditedBy)).ToList());
     }
 
-    private static async Task<IResult> Presence(Guid id, ClaimsPrincipal user, MessagingDb db, RoomHub hub, CancellationToken cancellationToken) =>
-        await Refuse(id, user, db, cancellationToken) ?? TypedResults.Ok(new PresenceDto(hub.Online(id)));
+    private static async Task<IResult> Presence(Guid id, ClaimsPrincipal user, MessagingDb db, RoomHub hub, TimeProvider clock, CancellationToken cancellationToken) =>
+        await Refuse(id, user, db, clock, cancellationToken) ?? TypedResults.Ok(new PresenceDto(hub.Online(id)));
 
     private static async Task<List<MessageDto>> ToDtos(MessagingDb db, List<Message> page, CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Andon.BuildingBlocks.Auth;
+using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Errors;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
@@ -41,7 +42,7 @@ public static class WebSocketEndpoint
         return app;
     }
 
-    private static async Task Handle(HttpContext context, IServiceScopeFactory scopes, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime)
+    private static async Task Handle(HttpContext context, IServiceScopeFactory scopes, RoomHub hub, RoomWriter writer, SendRateLimiter limiter, GapFiller gaps, IOptions<MessagingOptions> options, IHostApplicationLifetime lifetime, TimeProvider clock)
     {
         var user = context.User;
         var actor = new Actor(user.UserId(), user.DisplayName(), user.IsAdmin());
@@ -50,7 +51,8 @@ public static class WebSocketEndpoint
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
-            if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out roomId) || await db.Rooms.FindAsync([roomId], context.RequestAborted) is null)
+            if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out roomId)
+                || await NewRoomCopy.FindAsync(roomId, ct => db.Rooms.FindAsync([roomId], ct).AsTask(), clock, context.RequestAborted) is null)
             {
                 await ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.").ExecuteAsync(context);
                 return;
