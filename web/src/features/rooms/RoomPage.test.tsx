@@ -58,6 +58,24 @@ describe('room page', () => {
     expect(await screen.findByText('陳大華')).toBeInTheDocument();
   });
 
+  it('opens the chat after a join once messaging lets the new member in, not before', async () => {
+    let joined = false;
+    const socketsWhenAsked: number[] = [];
+    fakeFetch([
+      ['GET', /\/api\/rooms\/r1$/, () => ({ body: joined ? room({ current_user_role: 'viewer' }) : room({ current_user_role: null, is_member: false }) })],
+      ['POST', /\/api\/rooms\/r1\/join$/, () => ((joined = true), { status: 201, body: {} })],
+      // Messaging has not heard of the new member for the first two asks.
+      ['GET', /\/api\/rooms\/r1\/presence$/, () => (socketsWhenAsked.push(FakeSocket.all.length) <= 2 ? { status: 403, body: { code: 'forbidden' } } : { body: { online: [] } })],
+      ['GET', /\/api\/rooms\/r1\/members$/, () => ({ body: [] })],
+      ['GET', /\/api\/rooms\/r1\/messages/, () => ({ body: { messages: [], has_more: false } })],
+    ]);
+    page();
+    await userEvent.click(await screen.findByRole('button', { name: 'Join (viewer)' }));
+    expect(await screen.findByRole('log')).toBeInTheDocument();
+    expect(socketsWhenAsked).toEqual([0, 0, 0]);
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
   it('says so when the room does not exist', async () => {
     fakeFetch([]);
     page();

@@ -57,7 +57,10 @@ function RoomView({ roomId, user, chatOptions }: { roomId: string; user: User; c
   const members = useQuery({ queryKey: ['members', roomId], queryFn: () => roomsApi.members(roomId), enabled: room.is_member || !!user.is_admin });
   const can = permissions(room, !!user.is_admin);
   const join = useMutation({
-    mutationFn: () => roomsApi.join(roomId),
+    mutationFn: async () => {
+      await roomsApi.join(roomId);
+      await roomsApi.untilChatAdmits(roomId);
+    },
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: ['room', roomId] });
       void client.invalidateQueries({ queryKey: ['members', roomId] });
@@ -92,7 +95,7 @@ function RoomView({ roomId, user, chatOptions }: { roomId: string; user: User; c
             </button>
           )}
           {!room.is_member && room.status !== 'archived' && (
-            <button type="button" className="primary" onClick={() => join.mutate()}>
+            <button type="button" className="primary" disabled={join.isPending} onClick={() => join.mutate()}>
               {t('rooms.join')}
             </button>
           )}

@@ -19,6 +19,22 @@ export const roomsApi = {
   setStatus: (id: string, body: { status: RoomStatus; resolution_notes?: string; reason_code?: string }) =>
     api<Room>(`/api/rooms/${encodeURIComponent(id)}/status`, { method: 'POST', body }),
   join: (id: string) => api<unknown>(`/api/rooms/${encodeURIComponent(id)}/join`, { method: 'POST' }),
+  /**
+   * Whether messaging lets me into the room yet, asked every `everyMs` up to `tries` times. Messaging
+   * learns of a new member by an event, a moment after rooms has answered the join; a chat opened
+   * before that would be refused once and show "connection lost".
+   */
+  untilChatAdmits: async (id: string, tries = 50, everyMs = 100) => {
+    for (let i = 0; i < tries; i++) {
+      try {
+        await api<unknown>(`/api/rooms/${encodeURIComponent(id)}/presence`);
+        return true;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+      }
+    }
+    return false;
+  },
   templates: async () => {
     const body = await api<Template[] | { items: Template[] }>('/api/templates');
     return Array.isArray(body) ? body : body.items;
