@@ -214,6 +214,26 @@ export const scenarios = [
     },
   },
   {
+    name: 'a plant user who joins a room reads it at once, with no "connection lost" on the way',
+    run: async ({ browser, server, shared }) => {
+      assert.ok(shared.roomId, 'needs the chat scenario');
+      const manager = await signIn(browser, server, 'viewer@andon.local');
+      await manager.page.goto(`/rooms/${shared.roomId}`);
+      // Watch the page from before the join for the banner a refused first connection would show.
+      await manager.page.evaluate(() => {
+        window.__sawConnectionLost = false;
+        new MutationObserver(() => {
+          if (document.body.textContent.includes('連線中斷')) window.__sawConnectionLost = true;
+        }).observe(document.body, { childList: true, subtree: true, characterData: true });
+      });
+      await manager.page.getByRole('button', { name: '加入（檢視者）' }).click();
+      await timeline(manager.page).getByText('輸送帶馬達溫度 85°C，已停線').waitFor();
+      await manager.page.getByText('你是檢視者，只能閱讀訊息').waitFor();
+      assert.equal(await manager.page.evaluate(() => window.__sawConnectionLost), false, 'the chat said the connection was lost right after the join');
+      await manager.context.close();
+    },
+  },
+  {
     name: 'a message <img src=x onerror=alert(1)> shows as text and fires no dialog',
     run: async ({ shared }) => {
       assert.ok(shared.roomId, 'needs the chat scenario');
