@@ -12,10 +12,9 @@ internal sealed record Actor(string UserId, string DisplayName, bool IsAdmin);
 
 /// <summary>
 /// (room, key) pairs as one JSON array of SQLite's own text for the room id, for a query to take pair by
-/// pair (<c>json_each</c>, each pair a seek in a (room, key) index). On SQLite one transaction holds
-/// many rooms, and a list of rooms beside a list of keys seeks every room with every key (500 rooms of
-/// one sender each: 250,000 seeks). On PostgreSQL a transaction holds one room: memberships stay lists
-/// (the primary key seeks both); retries go pair by pair too (<see cref="PostMessage.Stored"/>).
+/// pair (<c>json_each</c>, each pair a seek in a (room, key) index). One transaction holds many rooms,
+/// and a list of rooms beside a list of keys seeks every room with every key (500 rooms of one sender
+/// each: 250,000 seeks). PostgreSQL takes its pairs as two arrays through <c>unnest</c> instead.
 /// </summary>
 internal static class RoomPairs
 {
@@ -42,7 +41,7 @@ internal static class RoomRules
         }
     }
 
-    /// <summary>The memberships of the (room, user) pairs (SQLite: pair by pair, as <see cref="RoomPairs"/> explains).</summary>
+    /// <summary>The memberships of the (room, user) pairs, pair by pair (as <see cref="RoomPairs"/> explains).</summary>
     internal static IQueryable<MemberCopy> Members(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string UserId)> pairs)
     {
         if (db.Database.IsSqlite())
@@ -52,9 +51,10 @@ internal static class RoomRules
                 RoomPairs.Json(pairs));
         }
 
-        var roomIds = pairs.Select(p => p.RoomId).Distinct().ToList();
-        var userIds = pairs.Select(p => p.UserId).Distinct().ToList();
-        return db.Members.Where(m => roomIds.Contains(m.RoomId) && userIds.Contains(m.UserId));
+        return db.Members.FromSqlRaw(
+            """SELECT r.* FROM unnest({0}, {1}) AS k(room_id, user_id) JOIN room_members AS r ON r."RoomId" = k.room_id AND r."UserId" = k.user_id""",
+            pairs.Select(p => p.RoomId).ToArray(),
+            pairs.Select(p => p.UserId).ToArray());
     }
 
     public static async Task<CommandResult?> MaySend(Batch batch, Actor actor)
@@ -111,8 +111,8 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
 
     /// <summary>
     /// The messages stored under any of the (room, client id) pairs, whoever sent them, pair by pair
-    /// (SQLite: as <see cref="RoomPairs"/> explains; PostgreSQL: <c>unnest</c> of two arrays, because
-    /// a list of rooms beside a list of client ids gets a generic plan that walks the room).
+    /// (as <see cref="RoomPairs"/> explains; on PostgreSQL a list of rooms beside a list of client ids
+    /// also got a generic plan that walks the room).
     /// </summary>
     internal static IQueryable<Message> Stored(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string ClientId)> keys)
     {

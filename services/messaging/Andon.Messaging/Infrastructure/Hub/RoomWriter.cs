@@ -67,28 +67,28 @@ internal abstract class RoomCommand(Guid roomId)
 /// Commands queue up per room and are applied in batches, each batch in one transaction that takes
 /// its sequence numbers from the room's counter row (a concurrency token, so two instances writing
 /// the same room cannot both commit the same numbers). Nothing is broadcast or acknowledged before
-/// the commit. On PostgreSQL each room has a writer of its own. On SQLite, which has one write lock
-/// per database and makes every commit durable with its own fsync, a single writer takes whatever
-/// is waiting in every room and commits it in one transaction (each room still numbered from its own
-/// counter), so rooms neither wait for the lock nor pay a commit each; it shares the lock with the
-/// outbox dispatcher through <see cref="SqliteWriteGate{TContext}"/>.
+/// the commit. One writer per process takes whatever is waiting in every room and commits it in one
+/// transaction (each room still numbered from its own counter), so rooms do not pay a commit each
+/// (ADR 0010, ADR 0014). On SQLite, which has one write lock per database, it shares the lock with
+/// the outbox dispatcher through <see cref="SqliteWriteGate{TContext}"/>; on PostgreSQL it locks the
+/// transaction's counter rows in room id order, so two replicas writing the same rooms wait for
+/// each other instead of deadlocking.
 /// </summary>
 internal sealed class RoomWriter
 {
     private const int MaxBatch = 256;
-    private const int MaxSqliteTransaction = 1024;
+    private const int MaxTransaction = 1024;
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
     private readonly IServiceScopeFactory scopes;
     private readonly RoomHub hub;
     private readonly TimeProvider clock;
     private readonly ILogger<RoomWriter> logger;
     private readonly SqliteWriteGate<MessagingDb> writeGate;
-    private readonly Lazy<bool> sqlite;
 
-    // SQLite: the rooms with commands waiting, each listed at most once, for the single writer.
+    // The rooms with commands waiting, each listed at most once, for the writer.
     private readonly Channel<Guid> readyRooms = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Guid, byte> listed = new();
-    private int sqliteWriterStarted;
+    private int writerStarted;
 
     public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
@@ -97,11 +97,6 @@ internal sealed class RoomWriter
         this.hub = hub;
         this.clock = clock;
         this.logger = logger;
-        sqlite = new Lazy<bool>(() =>
-        {
-            using var scope = scopes.CreateScope();
-            return scope.ServiceProvider.GetRequiredService<MessagingDb>().Database.IsSqlite();
-        });
     }
 
     public Task<CommandResult> SubmitAsync(RoomCommand command)
@@ -111,7 +106,7 @@ internal sealed class RoomWriter
         {
             command.Done.TrySetResult(CommandResult.Fail("unavailable", "The room is busy; try again."));
         }
-        else if (sqlite.Value)
+        else
         {
             List(command.RoomId);
         }
@@ -122,31 +117,12 @@ internal sealed class RoomWriter
     private Channel<RoomCommand> Start(Guid roomId)
     {
         var queue = Channel.CreateBounded<RoomCommand>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
-        if (!sqlite.Value)
+        if (Interlocked.Exchange(ref writerStarted, 1) == 0)
         {
-            _ = Task.Run(() => RunAsync(roomId, queue.Reader));
-        }
-        else if (Interlocked.Exchange(ref sqliteWriterStarted, 1) == 0)
-        {
-            _ = Task.Run(RunSqliteAsync);
+            _ = Task.Run(RunAsync);
         }
 
         return queue;
-    }
-
-    /// <summary>One room's writer (PostgreSQL).</summary>
-    private async Task RunAsync(Guid roomId, ChannelReader<RoomCommand> reader)
-    {
-        while (await reader.WaitToReadAsync())
-        {
-            var batch = new List<RoomCommand>(MaxBatch);
-            while (batch.Count < MaxBatch && reader.TryRead(out var command))
-            {
-                batch.Add(command);
-            }
-
-            await ApplyAsync([new RoomWork(roomId, batch)]);
-        }
     }
 
     private void List(Guid roomId)
@@ -157,14 +133,14 @@ internal sealed class RoomWriter
         }
     }
 
-    /// <summary>The one writer of every room (SQLite): a transaction takes up to 256 commands of each listed room, 1,024 in all.</summary>
-    private async Task RunSqliteAsync()
+    /// <summary>The one writer of every room: a transaction takes up to 256 commands of each listed room, 1,024 in all.</summary>
+    private async Task RunAsync()
     {
         while (await readyRooms.Reader.WaitToReadAsync())
         {
             var work = new Dictionary<Guid, RoomWork>();
             var total = 0;
-            while (total < MaxSqliteTransaction && readyRooms.Reader.TryRead(out var roomId))
+            while (total < MaxTransaction && readyRooms.Reader.TryRead(out var roomId))
             {
                 // Unlisted before it is drained: a command queued from here on lists the room again.
                 listed.TryRemove(roomId, out _);
@@ -282,20 +258,16 @@ internal sealed class RoomWriter
     /// <summary>The rooms' counter rows (new ones added); on PostgreSQL locked for the transaction.</summary>
     private static async Task<Dictionary<Guid, RoomCounter>> ReadCountersAsync(MessagingDb db, IReadOnlyList<RoomWork> work)
     {
-        var ids = work.Select(w => w.RoomId).ToList();
+        var ids = work.Select(w => w.RoomId).ToArray();
         Dictionary<Guid, RoomCounter> counters;
         if (db.Database.IsNpgsql())
         {
-            // The row is locked for the batch (one room: a writer per room), so another instance
-            // writing the same room waits for this commit and then reads the new number instead of colliding.
-            counters = [];
-            foreach (var id in ids)
-            {
-                if ((await db.Counters.FromSqlInterpolated($"SELECT room_id, last_seq FROM room_counters WHERE room_id = {id} FOR UPDATE").ToListAsync()).FirstOrDefault() is { } locked)
-                {
-                    counters[id] = locked;
-                }
-            }
+            // The rows are locked for the transaction, in room id order (the sort runs before the
+            // lock): another instance writing the same rooms waits for this commit and then reads the
+            // new numbers instead of colliding, and two instances never hold each other's rooms.
+            counters = await db.Counters
+                .FromSqlInterpolated($"SELECT room_id, last_seq FROM room_counters WHERE room_id = ANY({ids}) ORDER BY room_id FOR UPDATE")
+                .ToDictionaryAsync(c => c.RoomId);
         }
         else
         {
