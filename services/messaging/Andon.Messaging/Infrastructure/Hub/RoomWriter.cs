@@ -88,7 +88,6 @@ internal sealed class RoomWriter
     // The rooms with commands waiting, each listed at most once, for the writer.
     private readonly Channel<Guid> readyRooms = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<Guid, byte> listed = new();
-    private int writerStarted;
 
     public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
@@ -97,11 +96,12 @@ internal sealed class RoomWriter
         this.hub = hub;
         this.clock = clock;
         this.logger = logger;
+        _ = Task.Run(RunAsync);
     }
 
     public Task<CommandResult> SubmitAsync(RoomCommand command)
     {
-        var queue = queues.GetOrAdd(command.RoomId, Start);
+        var queue = queues.GetOrAdd(command.RoomId, NewQueue);
         if (!queue.Writer.TryWrite(command))
         {
             command.Done.TrySetResult(CommandResult.Fail("unavailable", "The room is busy; try again."));
@@ -114,16 +114,8 @@ internal sealed class RoomWriter
         return command.Done.Task;
     }
 
-    private Channel<RoomCommand> Start(Guid roomId)
-    {
-        var queue = Channel.CreateBounded<RoomCommand>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
-        if (Interlocked.Exchange(ref writerStarted, 1) == 0)
-        {
-            _ = Task.Run(RunAsync);
-        }
-
-        return queue;
-    }
+    private static Channel<RoomCommand> NewQueue(Guid roomId) =>
+        Channel.CreateBounded<RoomCommand>(new BoundedChannelOptions(10_000) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
 
     private void List(Guid roomId)
     {
