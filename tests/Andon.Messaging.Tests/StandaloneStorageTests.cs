@@ -78,6 +78,54 @@ public sealed class StandaloneStorageTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_sent_message_is_stored_column_for_column_as_it_was_broadcast_with_its_event_log_and_outbox_rows()
+    {
+        // Every column must come back through the model as it was sent and broadcast, the time
+        // included (the frame is built before the row is stored).
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await owner.NextOfTypeAsync("hello");
+        await owner.SendJsonAsync(new { type = "message", client_id = "columns-1", message_type = "text", content = "Conveyor 輸送帶 STOPPED", mentions = new[] { "Tech@Andon.Local" } });
+        var frame = await owner.NextAsync(f => f.GetProperty("type").GetString() == "message", TimeSpan.FromSeconds(10));
+        var sent = frame.GetProperty("message");
+        var messageId = Guid.Parse(sent.GetProperty("message_id").GetString()!);
+        var seq = sent.GetProperty("sequence_number").GetInt64();
+
+        var options = new DbContextOptionsBuilder<SqliteMessagingDb>().UseSqlite($"Data Source={Path.Combine(system.DataFolder, "messaging.db")}").Options;
+        await using var db = new SqliteMessagingDb(options);
+        var stored = await db.Messages.SingleAsync(m => m.RoomId == room && m.SequenceNumber == seq);
+        Assert.Equal(messageId, stored.MessageId);
+        Assert.Equal(Owner, stored.SenderId);
+        Assert.Equal(sent.GetProperty("sender_name").GetString(), stored.SenderName);
+        Assert.Equal(Andon.Messaging.Domain.MessageType.Text, stored.MessageType);
+        Assert.Equal("Conveyor 輸送帶 STOPPED", stored.Content);
+        Assert.Equal("conveyor 輸送帶 stopped", stored.SearchText);
+        Assert.Equal(["tech@andon.local"], stored.Mentions);
+        Assert.Equal("columns-1", stored.ClientId);
+        Assert.Null(stored.FileId);
+        Assert.Null(stored.EditedAt);
+        Assert.Null(stored.DeletedAt);
+        Assert.Equal(sent.GetProperty("created_at").GetDateTimeOffset(), stored.CreatedAt);
+
+        var logged = await db.RoomEvents.SingleAsync(e => e.RoomId == room && e.Seq == seq);
+        Assert.Equal(frame.GetRawText(), logged.Frame);
+        Assert.Equal(stored.CreatedAt, logged.CreatedAt);
+
+        var outbox = await db.Set<Andon.BuildingBlocks.Outbox.OutboxMessage>().Where(o => o.Payload.Contains(messageId.ToString())).SingleAsync();
+        Assert.Equal(typeof(Andon.Contracts.MessagePosted).FullName, outbox.Type);
+        Assert.Equal(stored.CreatedAt, outbox.OccurredAt);
+        Assert.True(outbox.Id > 0, "the database numbers the outbox row");
+        var posted = JsonSerializer.Deserialize<Andon.Contracts.MessagePosted>(outbox.Payload, Andon.BuildingBlocks.Hosting.AndonJson.Options)!;
+        Assert.Equal(outbox.EventId, posted.EventId);
+        Assert.Equal((room, messageId, seq), (posted.RoomId, posted.MessageId, posted.SequenceNumber));
+
+        // The search index is fed by the insert's trigger.
+        using var client = system.As(Owner);
+        var found = await Json(await client.GetAsync(new Uri($"/api/messages/search?q=輸送帶&room_id={room}", UriKind.Relative)));
+        Assert.Contains(found.GetProperty("items").EnumerateArray(), i => i.GetProperty("message").GetProperty("message_id").GetString() == messageId.ToString());
+    }
+
+    [Fact]
     public async Task Sends_into_many_rooms_at_once_are_each_numbered_in_their_own_room()
     {
         // Standalone commits whatever waits in every room in one transaction. One sender, the same

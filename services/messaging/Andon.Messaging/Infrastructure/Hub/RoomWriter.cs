@@ -183,7 +183,10 @@ internal sealed class RoomWriter
                 var counters = await ReadCountersAsync(db, work);
                 await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)]);
                 var retries = await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands));
-                var now = clock.GetUtcNow();
+                // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
+                // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
+                var clockNow = clock.GetUtcNow();
+                var now = clockNow.AddTicks(-(clockNow.Ticks % TimeSpan.TicksPerMillisecond));
                 var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
                 foreach (var room in work)
                 {
