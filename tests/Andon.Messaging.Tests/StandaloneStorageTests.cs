@@ -80,8 +80,10 @@ public sealed class StandaloneStorageTests(StandaloneSystem system)
     [Fact]
     public async Task A_sent_message_is_stored_column_for_column_as_it_was_broadcast_with_its_event_log_and_outbox_rows()
     {
-        // Every column must come back through the model as it was sent and broadcast, the time
-        // included (the frame is built before the row is stored).
+        // The room writer stores new messages, their event-log frames and their outbox rows through
+        // prepared inserts built from the model (ADR 0015), not through SaveChanges. Every column must
+        // come back through the model as it was sent and broadcast, the time included (the frame is
+        // built before the row is stored).
         var room = await system.ReadyRoomAsync();
         await using var owner = await system.Connect(room, Owner);
         await owner.NextOfTypeAsync("hello");

@@ -51,13 +51,20 @@ public static class OutboxModel
         where TEvent : class, IIntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(db);
+        db.Set<OutboxMessage>().Add(OutboxRow(integrationEvent));
+    }
+
+    /// <summary>The outbox row of an integration event, for a writer that stores its rows itself.</summary>
+    public static OutboxMessage OutboxRow<TEvent>(TEvent integrationEvent)
+        where TEvent : class, IIntegrationEvent
+    {
         ArgumentNullException.ThrowIfNull(integrationEvent);
-        db.Set<OutboxMessage>().Add(new OutboxMessage
+        return new OutboxMessage
         {
             EventId = integrationEvent.EventId,
             Type = typeof(TEvent).FullName!,
             Payload = JsonSerializer.Serialize(integrationEvent, AndonJson.Options),
             OccurredAt = integrationEvent.OccurredAt,
-        });
+        };
     }
 }

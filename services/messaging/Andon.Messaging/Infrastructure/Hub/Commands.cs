@@ -79,7 +79,8 @@ internal static class RoomRules
 
     public static async Task<(Message? Message, CommandResult? Error)> Touchable(Batch batch, Actor actor, Guid messageId)
     {
-        var message = batch.Db.Messages.Local.FirstOrDefault(m => m.MessageId == messageId)
+        var message = batch.Posted.Values.FirstOrDefault(m => m.MessageId == messageId)
+            ?? batch.Db.Messages.Local.FirstOrDefault(m => m.MessageId == messageId)
             ?? await batch.Db.Messages.FirstOrDefaultAsync(m => m.MessageId == messageId && m.RoomId == batch.RoomId);
         if (message is null || message.RoomId != batch.RoomId || message.DeletedAt is not null)
         {
@@ -164,10 +165,10 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
             CreatedAt = batch.Now,
         };
         message.SetContent(input.Content);
-        batch.Db.Messages.Add(message);
+        batch.Insert(message);
         batch.Posted[(sender.UserId, input.ClientId)] = message;
         batch.Record(new MessageFrame("message", MessageDto.From(message, [])), message.SequenceNumber);
-        batch.Db.AddIntegrationEvent(new MessagePosted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, message.SequenceNumber, message.SenderId, Frames.Wire(message.MessageType)));
+        batch.Publish(new MessagePosted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, message.SequenceNumber, message.SenderId, Frames.Wire(message.MessageType)));
         return new CommandResult(message);
     }
 }
@@ -199,7 +200,7 @@ internal sealed class EditMessage(Guid roomId, Actor actor, Guid messageId, stri
         message.EditedAt = batch.Now;
         var seq = batch.NextSeq();
         batch.Record(new MessageEditedFrame("message_edited", message.MessageId, content, batch.Now, seq), seq);
-        batch.Db.AddIntegrationEvent(new MessageEdited(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, seq, actor.UserId));
+        batch.Publish(new MessageEdited(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, seq, actor.UserId));
         return new CommandResult(message);
     }
 }
@@ -225,7 +226,7 @@ internal sealed class DeleteMessage(Guid roomId, Actor actor, Guid messageId) : 
         message.DeletedAt = batch.Now;
         var seq = batch.NextSeq();
         batch.Record(new MessageDeletedFrame("message_deleted", message.MessageId, batch.Now, seq), seq);
-        batch.Db.AddIntegrationEvent(new MessageDeleted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, seq, actor.UserId));
+        batch.Publish(new MessageDeleted(Guid.NewGuid(), batch.Now, RoomId, message.MessageId, seq, actor.UserId));
         return new CommandResult(message);
     }
 }
