@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Outbox;
 using Andon.Contracts;
@@ -116,6 +117,35 @@ public sealed class OutboxTests : IAsyncLifetime
 
         await transaction.CommitAsync();
         Assert.True(await signal.WaitAsync(TimeSpan.Zero, CancellationToken.None), "The commit did not wake the dispatcher.");
+    }
+
+    [Fact]
+    public async Task Events_committed_one_after_another_are_marked_in_a_few_writes_not_one_each()
+    {
+        // Every commit wakes the dispatcher. After a batch that was not full the next one gathers for
+        // a moment, so a busy service pays one marking write per gathering rather than one per commit
+        // (on SQLite each is a sync of the disk under the file's one write lock). A write marks its
+        // whole batch with one time: distinct times count the writes.
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LedgerDb>();
+
+        // Commits that do not wait for the disk, so that they come faster than the gathering.
+        await db.Database.OpenConnectionAsync();
+        await db.Database.ExecuteSqlRawAsync("SET synchronous_commit = off");
+        var started = Stopwatch.StartNew();
+        for (var i = 0; i < 40; i++)
+        {
+            db.AddIntegrationEvent(Event("burst-" + i));
+            await db.SaveChangesAsync();
+        }
+
+        var elapsed = started.Elapsed;
+        await WaitUntil(async () => await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"Payload\" LIKE '%burst-%' AND \"DispatchedAt\" IS NULL") == 0, TimeSpan.FromSeconds(30));
+        Assert.Equal(40, await ReceivedCount("burst-"));
+        var writes = await database.ScalarAsync<long>("SELECT count(DISTINCT \"DispatchedAt\") FROM outbox_messages WHERE \"Payload\" LIKE '%burst-%'");
+
+        // Each write is followed by a pause of Gather: at most one a Gather while the commits came, and one after.
+        Assert.True(writes <= (long)(elapsed / OutboxDispatcher<LedgerDb>.Gather) + 2, $"{writes} writes for 40 commits in {elapsed.TotalMilliseconds:F0} ms");
     }
 
     private static UserSignedIn Event(string name) =>

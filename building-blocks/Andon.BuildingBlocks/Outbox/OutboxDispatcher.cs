@@ -67,8 +67,9 @@ public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDbTransactionIn
 /// <summary>
 /// Publishes committed outbox rows in order and marks them dispatched. When the broker is down it
 /// keeps the rows and retries with a growing pause; rows are only marked after the broker took them
-/// (one write per batch of up to 100), so a crash in between publishes them twice and consumers
-/// de-duplicate on <c>event_id</c>.
+/// (one write per batch of up to 100; a batch that was not full lets the next gather for
+/// <see cref="Gather"/>), so a crash in between publishes them twice and consumers de-duplicate on
+/// <c>event_id</c>.
 /// </summary>
 public sealed class OutboxDispatcher<TDb>(
     IServiceScopeFactory scopes,
@@ -82,6 +83,13 @@ public sealed class OutboxDispatcher<TDb>(
     private const int BatchSize = 100;
     private static readonly TimeSpan PublishTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// After a batch that was not full, how long the next one gathers before it is read. Without it a
+    /// busy service's every commit woke a marking write of its own: on SQLite a second sync of the
+    /// disk a commit, holding the file's one write lock that the room writer waits for.
+    /// </summary>
+    public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -101,6 +109,10 @@ public sealed class OutboxDispatcher<TDb>(
                 if (published == 0)
                 {
                     await signal.WaitAsync(IdlePoll, stoppingToken);
+                }
+                else
+                {
+                    await Task.Delay(Gather, clock, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -145,28 +157,42 @@ public sealed class OutboxDispatcher<TDb>(
                 message.LastError = ex.GetType().Name + ": " + ex.Message;
                 using (await writeGate.EnterAsync(db, CancellationToken.None))
                 {
+                    await MarkDispatchedAsync(db, batch.Take(published));
                     await db.SaveChangesAsync(CancellationToken.None);
                 }
 
                 throw;
             }
 
-            message.DispatchedAt = clock.GetUtcNow();
-            message.Attempts++;
             published++;
         }
 
-        // One write marks the whole batch (a failure above saves the rows published before it): a
-        // crash before this line publishes the batch again, which consumers de-duplicate. Nothing is
-        // written for an empty batch: the write would signal this dispatcher again and it would spin.
+        // One statement marks the whole batch: a crash before it publishes the batch again, which
+        // consumers de-duplicate.
         if (published > 0)
         {
             using (await writeGate.EnterAsync(db, CancellationToken.None))
             {
-                await db.SaveChangesAsync(CancellationToken.None);
+                await MarkDispatchedAsync(db, batch);
             }
         }
 
         return (published, batch.Count == BatchSize);
+    }
+
+    /// <summary>
+    /// One <c>UPDATE</c> for the rows the broker took. It goes around SaveChanges, whose interceptor
+    /// would wake this dispatcher again (and a statement per row would be parsed per row).
+    /// </summary>
+    private async Task MarkDispatchedAsync(TDb db, IEnumerable<OutboxMessage> published)
+    {
+        var ids = published.Select(m => m.Id).ToList();
+        var now = clock.GetUtcNow();
+        if (ids.Count > 0)
+        {
+            await db.Set<OutboxMessage>()
+                .Where(m => ids.Contains(m.Id))
+                .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, now).SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);
+        }
     }
 }
