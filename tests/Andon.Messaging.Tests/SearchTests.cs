@@ -85,8 +85,9 @@ public sealed class SearchTests(StandaloneSystem system)
         using var owner = system.As(Owner);
         Assert.Equal(HttpStatusCode.Created, (await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = "c-0", message_type = "text", content = $"{marker} 輸送帶 原本" })).StatusCode);
 
-        // 1,100 older copies written straight into the database (as the history benchmark grows its
-        // room): the API would take minutes at the per-user rate. The triggers index them.
+        // 1,100 older copies written straight into the database: the API would take minutes at the
+        // per-user rate. Older in time and in number, as a room's history is (negative numbers: the
+        // room's own start at 1). The triggers index them.
         await using (var db = new SqliteConnection($"Data Source={Path.Combine(system.DataFolder, "messaging.db")}"))
         {
             await db.OpenAsync();
@@ -96,7 +97,7 @@ public sealed class SearchTests(StandaloneSystem system)
                 WITH RECURSIVE k(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM k WHERE n < 1100)
                 INSERT INTO messages (MessageId, RoomId, SequenceNumber, SenderId, SenderName, MessageType, Content, Mentions, FileId, Metadata, ClientId, CreatedAt, EditedAt, DeletedAt, SearchText)
                 SELECT upper(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-4' || substr(h, 14, 3) || '-a' || substr(h, 18, 3) || '-' || substr(h, 21, 12)),
-                       m.RoomId, 1000000 + k.n, m.SenderId, m.SenderName, m.MessageType, replace(m.Content, '原本', '副本'), m.Mentions, m.FileId, m.Metadata,
+                       m.RoomId, -k.n, m.SenderId, m.SenderName, m.MessageType, replace(m.Content, '原本', '副本'), m.Mentions, m.FileId, m.Metadata,
                        m.ClientId || '-c' || k.n, m.CreatedAt - k.n * 2048, m.EditedAt, m.DeletedAt, replace(m.SearchText, '原本', '副本')
                 FROM (SELECT *, lower(hex(randomblob(16))) AS h FROM messages WHERE upper(RoomId) = upper($room)) m, k;
                 """;

@@ -78,6 +78,28 @@ public sealed class StandaloneStorageTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_search_in_one_room_walks_the_rooms_numbers_newest_first_without_sorting()
+    {
+        // A frequent term in a room of 1,000,000 messages is answered by walking the room newest first
+        // until a page of matches is found. The walk must follow an index: a sort would read every
+        // match first. The room's numbers have one already; no index by room and time is kept for it
+        // (each index keyed by room costs the writer a page a message, ADR 0015).
+        var options = new DbContextOptionsBuilder<SqliteMessagingDb>().UseSqlite($"Data Source={Path.Combine(system.DataFolder, "messaging.db")}").Options;
+        await using var db = new SqliteMessagingDb(options);
+        await db.Database.OpenConnectionAsync();
+        var room = Guid.NewGuid();
+        var inRoom = db.Messages.Where(m => m.RoomId == room && m.DeletedAt == null && EF.Functions.Like(m.SearchText, "%x%"));
+
+        var walk = await PlanAsync(Andon.Messaging.Features.Search.SearchEndpoint.NewestFirst(inRoom, room).Take(20));
+        Assert.Contains(walk, step => step.Contains("USING INDEX IX_messages_RoomId_SequenceNumber", StringComparison.Ordinal));
+        Assert.DoesNotContain(walk, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+
+        var across = await PlanAsync(Andon.Messaging.Features.Search.SearchEndpoint.NewestFirst(db.Messages.Where(m => m.DeletedAt == null), null).Take(20));
+        Assert.Contains(across, step => step.Contains("USING INDEX IX_messages_CreatedAt_SequenceNumber", StringComparison.Ordinal));
+        Assert.DoesNotContain(across, step => step.Contains("TEMP B-TREE", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_sent_message_is_stored_column_for_column_as_it_was_broadcast_with_its_event_log_and_outbox_rows()
     {
         // The room writer stores new messages, their event-log frames and their outbox rows through

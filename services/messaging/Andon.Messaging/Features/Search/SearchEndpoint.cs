@@ -119,7 +119,10 @@ public static class SearchEndpoint
         if (!capped)
         {
             // Every match is known: cut the page from the keys.
-            var ids = keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.SequenceNumber).Skip(skip).Take(take).Select(k => k.MessageId).ToList();
+            var newest = roomId is null
+                ? keys.OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.SequenceNumber)
+                : keys.OrderByDescending(k => k.SequenceNumber);
+            var ids = newest.Skip(skip).Take(take).Select(k => k.MessageId).ToList();
             var rows = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.MessageId)).ToDictionaryAsync(m => m.MessageId, cancellationToken);
             page = ids.Where(rows.ContainsKey).Select(id => rows[id]).ToList();
         }
@@ -141,8 +144,8 @@ public static class SearchEndpoint
                 sortCandidates = found <= SortCandidatesUpTo && found < WalkDistrust * (skip + take) * stored / Math.Max(found, 1);
             }
 
-            page = await Matching((sortCandidates ? candidates : db.Messages).AsNoTracking())
-                .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.SequenceNumber).Skip(skip).Take(take).ToListAsync(cancellationToken);
+            page = await NewestFirst(Matching((sortCandidates ? candidates : db.Messages).AsNoTracking()), roomId)
+                .Skip(skip).Take(take).ToListAsync(cancellationToken);
         }
 
         var roomIds = page.Select(m => m.RoomId).Distinct().ToList();
@@ -152,6 +155,15 @@ public static class SearchEndpoint
         var items = page.Select(m => new SearchHit(MessageDto.From(m, reactions[m.MessageId]), m.RoomId, titles.GetValueOrDefault(m.RoomId, ""), Highlight(m.Content, q!.Trim()))).ToList();
         return TypedResults.Ok(new SearchPage(items, capped ? TotalCap : keys.Count, capped));
     }
+
+    /// <summary>
+    /// Newest first: in one room by its numbers (the room's own order, rising with time, and walked by
+    /// its (room, sequence number) index), across rooms by time.
+    /// </summary>
+    internal static IOrderedQueryable<Message> NewestFirst(IQueryable<Message> messages, Guid? roomId) =>
+        roomId is null
+            ? messages.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.SequenceNumber)
+            : messages.OrderByDescending(m => m.SequenceNumber);
 
     /// <summary>The content HTML-escaped, with every occurrence of the term (any case) in <c>&lt;mark&gt;</c>.</summary>
     internal static string Highlight(string content, string term)

@@ -167,8 +167,6 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Postgres
                     b.HasIndex("RoomId", "ClientId", "SenderId")
                         .IsUnique();
 
-                    b.HasIndex("RoomId", "CreatedAt", "SequenceNumber");
-
                     b.ToTable("messages", (string)null);
                 });
 

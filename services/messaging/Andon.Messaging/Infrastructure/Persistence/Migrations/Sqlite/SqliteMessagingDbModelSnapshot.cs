@@ -160,8 +160,6 @@ namespace Andon.Messaging.Infrastructure.Persistence.Migrations.Sqlite
                     b.HasIndex("RoomId", "ClientId", "SenderId")
                         .IsUnique();
 
-                    b.HasIndex("RoomId", "CreatedAt", "SequenceNumber");
-
                     b.ToTable("messages", (string)null);
                 });
 
