@@ -295,6 +295,9 @@ SQL
 
     provision_chromium() {
         [[ -x /usr/bin/chromium ]] || apt_install chromium
+        # The browser tests measure pages as the plant's phones draw them, in Chinese: without a CJK
+        # font Chromium draws each character as a narrower box and the layout is not the real one.
+        apt_install fonts-noto-cjk
         [[ -x /usr/bin/chromium ]] || fail "no /usr/bin/chromium after installing the chromium package"
         echo "chromium ready at /usr/bin/chromium"
     }
