@@ -187,9 +187,9 @@ public sealed class OutboxDispatcher<TDb>(
     private async Task MarkDispatchedAsync(TDb db, IEnumerable<OutboxMessage> published)
     {
         var ids = published.Select(m => m.Id).ToList();
-        var now = clock.GetUtcNow();
         if (ids.Count > 0)
         {
+            var now = clock.GetUtcNow();
             await db.Set<OutboxMessage>()
                 .Where(m => ids.Contains(m.Id))
                 .ExecuteUpdateAsync(set => set.SetProperty(m => m.DispatchedAt, now).SetProperty(m => m.Attempts, m => m.Attempts + 1), CancellationToken.None);

@@ -19,7 +19,7 @@ internal sealed class PreparedInsert<T> : IDisposable
     where T : class
 {
     private readonly DbCommand command;
-    private readonly (IProperty Property, DbParameter Parameter, ValueConverter? Converter)[] columns;
+    private readonly (IClrPropertyGetter Getter, DbParameter Parameter, ValueConverter? Converter)[] columns;
 
     public PreparedInsert(DbContext db)
     {
@@ -28,25 +28,24 @@ internal sealed class PreparedInsert<T> : IDisposable
         var sql = db.GetService<ISqlGenerationHelper>();
         command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        columns = [.. entity.GetProperties()
-            .Where(p => !(p.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && p.ClrType == typeof(long)))
-            .Select((p, i) =>
-            {
-                var mapping = (RelationalTypeMapping)p.GetRelationalTypeMapping();
-                var parameter = mapping.CreateParameter(command, $"@p{i}", null, p.IsNullable);
-                command.Parameters.Add(parameter);
-                return (p, parameter, mapping.Converter);
-            })];
-        var names = string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Property.GetColumnName(table)!)));
+        var properties = entity.GetProperties().Where(p => !(p.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && p.ClrType == typeof(long))).ToList();
+        columns = [.. properties.Select((p, i) =>
+        {
+            var mapping = (RelationalTypeMapping)p.GetRelationalTypeMapping();
+            var parameter = mapping.CreateParameter(command, $"@p{i}", null, p.IsNullable);
+            command.Parameters.Add(parameter);
+            return (p.GetGetter(), parameter, mapping.Converter);
+        })];
+        var names = string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)));
         var values = string.Join(", ", columns.Select(c => c.Parameter.ParameterName));
         command.CommandText = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})";
     }
 
     public async Task InsertAsync(T row, CancellationToken cancellationToken)
     {
-        foreach (var (property, parameter, converter) in columns)
+        foreach (var (getter, parameter, converter) in columns)
         {
-            var value = property.GetGetter().GetClrValueUsingContainingEntity(row);
+            var value = getter.GetClrValueUsingContainingEntity(row);
             parameter.Value = (value is null ? null : converter is null ? value : converter.ConvertToProvider(value)) ?? DBNull.Value;
         }
 
