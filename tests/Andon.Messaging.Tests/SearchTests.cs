@@ -78,6 +78,27 @@ public sealed class SearchTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_term_is_found_where_it_stands_whole_not_where_its_trigrams_lie_apart()
+    {
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await Send(owner, "w-1", "三號線輸送帶停止");
+        // Every trigram of 輸送帶停止 (輸送帶, 送帶停, 帶停止) is in this one, but not the term: the
+        // index offers it, the LIKE turns it down.
+        await Send(owner, "w-2", "輸送帶停了，皮帶停止");
+        await Send(owner, "w-3", "Valve \"B-2\" stuck");
+        using var client = system.As(Owner);
+
+        var whole = await SearchAsync(client, "輸送帶停止", room);
+        Assert.Equal("三號線<mark>輸送帶停止</mark>", Assert.Single(whole.GetProperty("items").EnumerateArray()).GetProperty("highlight").GetString());
+        Assert.Equal(2, (await SearchAsync(client, "輸送帶停", room)).GetProperty("total").GetInt32());
+
+        // Double quotes are text, in any case.
+        Assert.Equal(1, (await SearchAsync(client, "VALVE \"b-2\" Stuck", room)).GetProperty("total").GetInt32());
+        Assert.Equal(0, (await SearchAsync(client, "\"b-2\" valve", room)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task Search_counts_at_most_1000_matches_and_still_pages_past_them_newest_first()
     {
         var marker = Guid.NewGuid().ToString("N")[..6];
