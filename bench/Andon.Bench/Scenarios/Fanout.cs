@@ -96,7 +96,14 @@ internal static class Fanout
         return 0;
     }
 
-    /// <summary>A short run that is not reported, so that no measured run pays for JIT, first connections and first commits.</summary>
+    /// <summary>
+    /// How long the unreported warm-up runs: 25 s, or <c>BENCH_WARMUP_SECONDS</c>. Andon's runtime
+    /// is still compiling hot methods again (tiered JIT) for about 20 s of load; with 5 s, that work
+    /// took 40–65% of the server's CPU samples in the first seconds of the measured run.
+    /// </summary>
+    public static TimeSpan WarmUp { get; } = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP_SECONDS"), out var s) ? s : 25);
+
+    /// <summary>A run that is not reported, so that no measured run pays for JIT, first connections and first commits.</summary>
     public static async Task WarmUpAsync(Server server, AndonApi? api, Shape shape, Uri? url = null) =>
         await WarmUpAsync(new LoadRun(url ?? server.Url, await TopologyAsync(api, shape)), shape, server);
 
@@ -104,7 +111,7 @@ internal static class Fanout
     public static async Task WarmUpAsync(LoadRun run, Shape shape, params IReadOnlyList<Server> servers)
     {
         await run.ConnectAllAsync();
-        await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, TimeSpan.FromSeconds(5), 64, servers[0]);
+        await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, WarmUp, 64, servers[0]);
         run.AbortAll();
         foreach (var server in servers)
         {
