@@ -96,6 +96,10 @@ public sealed class SearchTests(StandaloneSystem system)
         // Double quotes are text, in any case.
         Assert.Equal(1, (await SearchAsync(client, "VALVE \"b-2\" Stuck", room)).GetProperty("total").GetInt32());
         Assert.Equal(0, (await SearchAsync(client, "\"b-2\" valve", room)).GetProperty("total").GetInt32());
+
+        // The longest term allowed is 198 trigrams, all required: answered, not refused by FTS5.
+        var longest = string.Concat(Enumerable.Range(0, 200).Select(i => (char)(0x4E00 + (i * 7919 % 2000))));
+        Assert.Equal(0, (await SearchAsync(client, longest, room)).GetProperty("total").GetInt32());
     }
 
     [Fact]
