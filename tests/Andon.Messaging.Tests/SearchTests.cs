@@ -83,8 +83,7 @@ public sealed class SearchTests(StandaloneSystem system)
         var room = await system.ReadyRoomAsync();
         await using var owner = await system.Connect(room, Owner);
         await Send(owner, "w-1", "三號線輸送帶停止");
-        // Every trigram of 輸送帶停止 (輸送帶, 送帶停, 帶停止) is in this one, but not the term: the
-        // index offers it, the LIKE turns it down.
+        // Every trigram of 輸送帶停止 (輸送帶, 送帶停, 帶停止) is in this one, but not the term: not a match.
         await Send(owner, "w-2", "輸送帶停了，皮帶停止");
         await Send(owner, "w-3", "Valve \"B-2\" stuck");
         using var client = system.As(Owner);
@@ -97,7 +96,7 @@ public sealed class SearchTests(StandaloneSystem system)
         Assert.Equal(1, (await SearchAsync(client, "VALVE \"b-2\" Stuck", room)).GetProperty("total").GetInt32());
         Assert.Equal(0, (await SearchAsync(client, "\"b-2\" valve", room)).GetProperty("total").GetInt32());
 
-        // The longest term allowed is 198 trigrams, all required: answered, not refused by FTS5.
+        // The longest term allowed (200 characters, 198 trigrams) is answered, not refused by FTS5.
         var longest = string.Concat(Enumerable.Range(0, 200).Select(i => (char)(0x4E00 + (i * 7919 % 2000))));
         Assert.Equal(0, (await SearchAsync(client, longest, room)).GetProperty("total").GetInt32());
     }

@@ -106,9 +106,9 @@ public static class SearchEndpoint
         // decides, so the index only narrows what is read. CROSS JOIN keeps the index as the outer
         // loop (SQLite would otherwise walk the room's messages and probe the index for each).
         var indexed = db is SqliteMessagingDb && TrigramIndex.Covers(q!);
-        var trigrams = TrigramIndex.Query(q!);
+        var phrase = TrigramIndex.Phrase(q!);
         var candidates = indexed
-            ? db.Messages.FromSql($"SELECT messages.* FROM messages_fts CROSS JOIN messages ON messages.rowid = messages_fts.rowid WHERE messages_fts MATCH {trigrams}")
+            ? db.Messages.FromSql($"SELECT messages.* FROM messages_fts CROSS JOIN messages ON messages.rowid = messages_fts.rowid WHERE messages_fts MATCH {phrase}")
             : db.Messages;
         var keys = await Matching(candidates.AsNoTracking())
             .Select(m => new MatchKey(m.MessageId, m.CreatedAt, m.SequenceNumber))
@@ -138,7 +138,7 @@ public static class SearchEndpoint
             if (indexed)
             {
                 var found = await db.Database
-                    .SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {trigrams} LIMIT {SortCandidatesUpTo + 1})")
+                    .SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {phrase} LIMIT {SortCandidatesUpTo + 1})")
                     .SingleAsync(cancellationToken);
                 var stored = await db.Database.SqlQuery<long>($"SELECT COALESCE(MAX(rowid), 0) AS \"Value\" FROM messages").SingleAsync(cancellationToken);
                 sortCandidates = found <= SortCandidatesUpTo && found < WalkDistrust * (skip + take) * stored / Math.Max(found, 1);

@@ -5,11 +5,9 @@ namespace Andon.Messaging.Features.Search;
 /// <summary>
 /// SQLite's search index: <c>messages_fts</c>, an FTS5 table with the <c>trigram</c> tokenizer
 /// (case-sensitive, over the already lower-cased <c>SearchText</c>) whose rowids are the messages'
-/// rowids, kept in step by triggers on <c>messages</c> (migration <c>SearchIndex</c>). It keeps no
-/// positions (migration <c>SearchIndexWithoutPositions</c>): it finds the texts that hold every
-/// trigram of a term, somewhere, which includes every text that contains the term; the LIKE then
-/// decides. Shorter terms (a two-character Chinese word such as 溫度) have no trigram and are
-/// searched by LIKE alone.
+/// rowids, kept in step by triggers on <c>messages</c> (migration <c>SearchIndex</c>). A phrase of
+/// three or more characters matches exactly the texts that contain it; shorter terms (a
+/// two-character Chinese word such as 溫度) have no trigram and are searched by LIKE alone.
 /// </summary>
 internal static class TrigramIndex
 {
@@ -28,17 +26,7 @@ internal static class TrigramIndex
         return false;
     }
 
-    /// <summary>
-    /// An FTS5 query for the lower-cased term: each of its trigrams once, in double quotes (a double
-    /// quote doubled; nothing else in them is syntax), all of them required.
-    /// </summary>
-    public static string Query(string term)
-    {
-        var runes = term.Trim().ToLowerInvariant().EnumerateRunes().Select(r => r.ToString()).ToArray();
-        var trigrams = Enumerable.Range(0, Math.Max(runes.Length - 2, 0))
-            .Select(i => string.Concat(runes[i], runes[i + 1], runes[i + 2]))
-            .Distinct(StringComparer.Ordinal)
-            .Select(t => new StringBuilder("\"").Append(t.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"').ToString());
-        return string.Join(" AND ", trigrams);
-    }
+    /// <summary>An FTS5 query for the lower-cased term as one phrase: in double quotes, a double quote doubled; nothing else in it is syntax.</summary>
+    public static string Phrase(string term) =>
+        new StringBuilder("\"").Append(term.Trim().ToLowerInvariant().Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"').ToString();
 }
