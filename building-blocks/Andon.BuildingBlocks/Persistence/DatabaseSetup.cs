@@ -47,20 +47,20 @@ public static class DatabaseSetup
         builder.Services.AddHostedService<MigrateOnStart<TContext>>();
         builder.Services.AddOutbox<TContext>();
 
-        // The options are built once (singleton), not again for every context: the room writer and
-        // the consumers create a context for every batch and event.
+        // Contexts are pooled: the room writer, the outbox dispatcher and the consumers take one for
+        // every batch and event, and a pooled one is reset rather than built again with its services.
         if (Provider(builder.Configuration) == DatabaseProvider.Postgres)
         {
-            builder.Services.AddDbContext<TContext, TPostgres>((sp, o) => o
+            builder.Services.AddDbContextPool<TContext, TPostgres>((sp, o) => o
                 .UseNpgsql(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()), optionsLifetime: ServiceLifetime.Singleton);
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
         else
         {
             connectionString = SqliteUnderContentRoot(connectionString, builder.Environment.ContentRootPath);
-            builder.Services.AddDbContext<TContext, TSqlite>((sp, o) => o
+            builder.Services.AddDbContextPool<TContext, TSqlite>((sp, o) => o
                 .UseSqlite(connectionString)
-                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()), optionsLifetime: ServiceLifetime.Singleton);
+                .AddInterceptors(sp.GetRequiredService<OutboxSignal<TContext>>()));
         }
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck<TContext>>($"db-{connectionName.ToLowerInvariant()}", tags: [ServiceDefaults.ReadyTag]);
