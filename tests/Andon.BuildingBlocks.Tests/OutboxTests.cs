@@ -141,6 +141,9 @@ public sealed class OutboxTests : IAsyncLifetime
 
         var elapsed = started.Elapsed;
         await WaitUntil(async () => await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"Payload\" LIKE '%burst-%' AND \"DispatchedAt\" IS NULL") == 0, TimeSpan.FromSeconds(30));
+
+        // A row is marked once RabbitMQ has taken its event; the consumer may still be storing it.
+        await WaitUntil(async () => await ReceivedCount("burst-") >= 40, TimeSpan.FromSeconds(30));
         Assert.Equal(40, await ReceivedCount("burst-"));
         var writes = await database.ScalarAsync<long>("SELECT count(DISTINCT \"DispatchedAt\") FROM outbox_messages WHERE \"Payload\" LIKE '%burst-%'");
 
