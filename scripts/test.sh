@@ -85,9 +85,23 @@ tally() {
 echo "reliability and security: $(tally faults_survived) faults injected and survived," \
     "$(tally hostile_inputs) hostile inputs tried, $(tally authorization_cells) authorization cells checked," \
     "$(tally messages_checked) acknowledged messages checked: $(tally messages_lost) lost, $(tally messages_duplicated) duplicated"
+# The failed .NET tests by name, with the first lines of their messages, so that the end of the
+# output says which test failed (the console log above is long).
+failed_tests() {
+    find "$results" -name '*.trx' -exec awk '
+        /<UnitTestResult / { want = 0 }
+        /<UnitTestResult / && /outcome="Failed"/ {
+            match($0, /testName="[^"]*"/); print "  failed: " substr($0, RSTART + 10, RLENGTH - 11); want = 1 }
+        want && /<Message>/ { sub(/.*<Message>/, ""); lines = 0; in_msg = 1 }
+        in_msg {
+            end = sub(/<\/Message>.*/, ""); print "    " $0
+            if (end || ++lines >= 6) { in_msg = 0; want = 0 } }
+    ' {} + 2>/dev/null |
+        sed -e 's/&#xD;//g' -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' || true
+}
 n_passed=$(($(counter_sum passed) + web_passed))
 n_failed=$(($(counter_sum failed) + web_failed))
-((dotnet_rc == 0)) || echo "test.sh: dotnet test failed (exit $dotnet_rc)" >&2
+((dotnet_rc == 0)) || { echo "test.sh: dotnet test failed (exit $dotnet_rc)" >&2; failed_tests >&2; }
 echo "$n_passed passed, $n_failed failed"
 if ((dotnet_rc != 0)); then exit "$dotnet_rc"; fi
 exit "$web_rc"
