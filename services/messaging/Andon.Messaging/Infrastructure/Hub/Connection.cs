@@ -88,9 +88,10 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
                     lastSentSeq++;
                 }
 
-                foreach (var stale in held.Keys.Where(k => k <= lastSentSeq).ToList())
+                // Frames held past a gap that a replay has sent since (most frames find nothing held).
+                while (held.Count > 0 && held.Keys.First() <= lastSentSeq)
                 {
-                    held.Remove(stale);
+                    held.Remove(held.Keys.First());
                 }
             }
 
