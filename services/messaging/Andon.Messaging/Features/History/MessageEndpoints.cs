@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using Andon.BuildingBlocks.Auth;
-using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Errors;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Hub;
@@ -39,13 +38,12 @@ public static class MessageEndpoints
 
     private static async Task<IResult?> Refuse(Guid id, ClaimsPrincipal user, MessagingDb db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await NewRoomCopy.FindAsync(id, ct => db.Rooms.FindAsync([id], ct).AsTask(), clock, cancellationToken) is null)
+        if (await RoomLookups.RoomAsync(db, id, clock, cancellationToken) is null)
         {
             return ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.");
         }
 
-        var userId = user.UserId();
-        return user.IsAdmin() || await db.Members.AnyAsync(m => m.RoomId == id && m.UserId == userId, cancellationToken)
+        return user.IsAdmin() || await RoomLookups.MemberAsync(db, id, user.UserId(), cancellationToken) is not null
             ? null
             : ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "You are not a member of this room.");
     }

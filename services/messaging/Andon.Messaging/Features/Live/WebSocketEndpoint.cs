@@ -4,7 +4,6 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using Andon.BuildingBlocks.Auth;
-using Andon.BuildingBlocks.Bus;
 using Andon.BuildingBlocks.Errors;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
@@ -52,13 +51,13 @@ public static class WebSocketEndpoint
         {
             var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
             if (!Guid.TryParse(context.GetRouteValue("room_id") as string, out roomId)
-                || await NewRoomCopy.FindAsync(roomId, ct => db.Rooms.FindAsync([roomId], ct).AsTask(), clock, context.RequestAborted) is null)
+                || await RoomLookups.RoomAsync(db, roomId, clock, context.RequestAborted) is null)
             {
                 await ApiProblem.Create(StatusCodes.Status404NotFound, ApiProblem.NotFound, "Room not found.").ExecuteAsync(context);
                 return;
             }
 
-            var member = await db.Members.AsNoTracking().FirstOrDefaultAsync(m => m.RoomId == roomId && m.UserId == actor.UserId, context.RequestAborted);
+            var member = await RoomLookups.MemberAsync(db, roomId, actor.UserId, context.RequestAborted);
             if (member is null && !actor.IsAdmin)
             {
                 await ApiProblem.Create(StatusCodes.Status403Forbidden, ApiProblem.Forbidden, "You are not a member of this room.").ExecuteAsync(context);
