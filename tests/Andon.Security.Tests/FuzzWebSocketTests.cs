@@ -77,32 +77,24 @@ public sealed class FuzzWebSocketTests(StandaloneSystem system)
 
             // A flood of invalid frames sent without waiting: every one answered, in spite of the pace.
             const int flood = 300;
-            var before = socket.Received.Count(f => Type(f) == "error");
+            var before = socket.Count(f => Type(f) == "error");
             for (var i = 0; i < flood; i++)
             {
                 await socket.SendRawAsync(Encoding.UTF8.GetBytes(i % 3 == 0 ? "{\"type\":" : i % 3 == 1 ? $"{{\"type\":\"flood-{i}\"}}" : "[]"));
             }
 
-            for (var i = 0; i < 200 && socket.Received.Count(f => Type(f) == "error") < before + flood; i++)
-            {
-                await Task.Delay(100);
-            }
-
-            Assert.Equal(before + flood, socket.Received.Count(f => Type(f) == "error"));
+            Assert.Equal(before + flood, await socket.CountAsync(f => Type(f) == "error", before + flood, TimeSpan.FromSeconds(20)));
             Assert.Equal(WebSocketState.Open, socket.State);
 
             // A flood of valid messages: each is acked or refused as rate_limited, none unanswered.
             const int burst = 40;
-            var answered = socket.Received.Count(IsAnswer);
+            var answered = socket.Count(IsAnswer);
             for (var i = 0; i < burst; i++)
             {
                 await socket.SendMessageAsync($"burst-{i}", $"burst {i}");
             }
 
-            for (var i = 0; i < 200 && socket.Received.Count(IsAnswer) < answered + burst; i++)
-            {
-                await Task.Delay(100);
-            }
+            await socket.CountAsync(IsAnswer, answered + burst, TimeSpan.FromSeconds(20));
 
             var burstAnswers = socket.Received.Where(IsAnswer).Skip(answered).ToList();
             Assert.Equal(burst, burstAnswers.Count);

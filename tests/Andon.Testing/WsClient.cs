@@ -96,6 +96,31 @@ public sealed class WsClient : IAsyncDisposable
     public Task<JsonElement> NextOfTypeAsync(string type, TimeSpan? timeout = null) =>
         NextAsync(f => f.GetProperty("type").GetString() == type, timeout);
 
+    /// <summary>How many frames received so far match (counted under the receiving loop's lock).</summary>
+    public int Count(Func<JsonElement, bool> match)
+    {
+        lock (Received)
+        {
+            return Received.Count(match);
+        }
+    }
+
+    /// <summary>How many received frames match, once <paramref name="expected"/> have come or <paramref name="timeout"/> has passed.</summary>
+    public async Task<int> CountAsync(Func<JsonElement, bool> match, int expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var count = Count(match);
+            if (count >= expected || DateTime.UtcNow >= deadline)
+            {
+                return count;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     private string Summary()
     {
         lock (Received)
