@@ -181,11 +181,14 @@ public sealed class RoomLifeTests(StandaloneSystem system)
         var room = await system.ReadyRoomAsync();
         using var owner = system.As(Owner);
         var sent = new List<long>();
+        var sentAt = new List<string>();
         for (var i = 0; i < 12; i++)
         {
             var response = await owner.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = $"rest-{i}", message_type = "text", content = $"第 {i} 則" });
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            sent.Add((await StandaloneSystem.Json(response)).GetProperty("sequence_number").GetInt64());
+            var stored = await StandaloneSystem.Json(response);
+            sent.Add(stored.GetProperty("sequence_number").GetInt64());
+            sentAt.Add(stored.GetProperty("created_at").GetString()!);
             await Task.Delay(110);
         }
 
@@ -196,6 +199,14 @@ public sealed class RoomLifeTests(StandaloneSystem system)
 
         var page2 = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?limit=5&before_seq={seqs1[^1]}")));
         Assert.Equal(sent.AsEnumerable().Reverse().Skip(5).Take(5), page2.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
+
+        // By time: the messages sent before the seventh, newest first; with before_seq as well, both bounds hold.
+        var byTime = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?limit=5&before={Uri.EscapeDataString(sentAt[6])}")));
+        Assert.Equal(sent.Take(6).Reverse().Take(5), byTime.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
+        Assert.True(byTime.GetProperty("has_more").GetBoolean());
+        var byBoth = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?before={Uri.EscapeDataString(sentAt[6])}&before_seq={sent[3]}")));
+        Assert.Equal(sent.Take(3).Reverse(), byBoth.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
+        Assert.False(byBoth.GetProperty("has_more").GetBoolean());
 
         var catchUp = await StandaloneSystem.Json(await owner.GetAsync(At($"/api/rooms/{room}/messages?after_seq={sent[8]}&limit=10")));
         Assert.Equal(sent.Skip(9), catchUp.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("sequence_number").GetInt64()));
