@@ -40,6 +40,34 @@ public sealed class StandaloneStorageTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_room_number_taken_behind_the_writers_back_is_never_given_again()
+    {
+        // On SQLite the room writer keeps the last number it committed in each room instead of reading
+        // the counter again for every transaction. If the counter moves elsewhere (another process on
+        // the file, a restore), the next commit must fail on the counter's expected value and be redone
+        // from the row: the message gets the next free number, not a number twice, and is not refused.
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await owner.NextOfTypeAsync("hello");
+        await owner.SendMessageAsync("before-move", "移動前");
+        var first = (await owner.NextOfTypeAsync("ack")).GetProperty("sequence_number").GetInt64();
+
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(system.DataFolder, "messaging.db")}"))
+        {
+            await other.OpenAsync();
+            await using var move = other.CreateCommand();
+            move.CommandText = "UPDATE room_counters SET last_seq = last_seq + 5 WHERE room_id = $room";
+            move.Parameters.AddWithValue("$room", room.ToString().ToUpperInvariant());
+            Assert.Equal(1, await move.ExecuteNonQueryAsync());
+        }
+
+        await owner.SendMessageAsync("after-move", "移動後");
+        var ack = await owner.NextAsync(f => f.GetProperty("type").GetString() is "ack" or "error", TimeSpan.FromSeconds(10));
+        Assert.Equal("ack", ack.GetProperty("type").GetString());
+        Assert.Equal(first + 6, ack.GetProperty("sequence_number").GetInt64());
+    }
+
+    [Fact]
     public async Task A_transaction_looks_up_retried_client_ids_and_senders_memberships_pair_by_pair_in_their_indexes()
     {
         // Every transaction asks whether its client ids are stored already (a resend after a lost ack)
