@@ -27,7 +27,8 @@ public sealed record PresenceDto(IReadOnlyList<string> Online);
 public static class MessageEndpoints
 {
     // The page, the catch-up and the reactions of a page are compiled queries: on a warm server EF's
-    // translation of the LINQ on every request cost more than SQLite's answer (bench/README.md point 17).
+    // translation of the LINQ on every request cost more than SQLite's answer (bench/README.md point
+    // 17's profile); end to end the difference was inside the machine's spread (point 18).
     private static readonly Func<MessagingDb, Guid, long, int, IAsyncEnumerable<Message>> Before =
         EF.CompileAsyncQuery((MessagingDb db, Guid roomId, long beforeSeq, int take) =>
             db.Messages.AsNoTracking().Where(m => m.RoomId == roomId && m.SequenceNumber < beforeSeq).OrderByDescending(m => m.SequenceNumber).Take(take));
