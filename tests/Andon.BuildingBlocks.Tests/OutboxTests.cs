@@ -8,7 +8,6 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Andon.BuildingBlocks.Tests;
 
@@ -25,10 +24,7 @@ public sealed class OutboxTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["Bus:Transport"] = "RabbitMq";
-        builder.Configuration["Bus:RabbitMqUrl"] = new UriBuilder(TestServers.RabbitMq) { Port = broker.Port }.Uri.ToString();
+        var builder = AndonHosts.BusClient(new UriBuilder(TestServers.RabbitMq) { Port = broker.Port }.Uri);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Deliveries>();
         builder.Services.AddOutbox<LedgerDb>();

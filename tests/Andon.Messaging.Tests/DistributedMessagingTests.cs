@@ -4,9 +4,7 @@ using Andon.BuildingBlocks.Bus;
 using Andon.Contracts;
 using Andon.Testing;
 using MassTransit;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Andon.Messaging.Tests;
 
@@ -113,10 +111,7 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
         Assert.Single(history.GetProperty("messages").EnumerateArray());
 
         // A plant-floor system reports readings for the room: they arrive as an incident_data message, once.
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["Bus:Transport"] = "RabbitMq";
-        builder.Configuration["Bus:RabbitMqUrl"] = system.Bus.ToString();
+        var builder = AndonHosts.BusClient(system.Bus);
         builder.AddAndonBus("plc-" + Guid.NewGuid().ToString("N")[..8]);
         await using var plc = builder.Build();
         await plc.StartAsync();

@@ -5,7 +5,6 @@ using Andon.Testing;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Andon.Rooms.Tests;
 
@@ -45,10 +44,7 @@ public sealed class DistributedRooms : IAsyncLifetime
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = Rooms.Address.ToString();
         Gateway = await HostProcess.StartAsync("gateway/Andon.Gateway.Api", gateway);
 
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["Bus:Transport"] = "RabbitMq";
-        builder.Configuration["Bus:RabbitMqUrl"] = bus.ToString();
+        var builder = AndonHosts.BusClient(bus);
         builder.Services.AddSingleton(this);
         builder.AddBusConsumers(x => x.AddConsumer<Recorder>());
         builder.AddAndonBus("rooms-test-" + Guid.NewGuid().ToString("N")[..8]);

@@ -1,3 +1,7 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+
 namespace Andon.Testing;
 
 /// <summary>Configuration of Andon's hosts for the distributed mode on the test servers.</summary>
@@ -76,6 +80,21 @@ public static class AndonHosts
         ["Files__S3__Bucket"] = bucket,
         ["Files__S3__TimeoutSeconds"] = "5",
     };
+
+    /// <summary>
+    /// An in-process host that only talks to RabbitMQ at <paramref name="bus"/> (a recorder of events,
+    /// a plant-floor system): warnings only, and Kestrel on a free loopback port, never the default
+    /// 5000 that another test assembly's host, running at the same time, may hold.
+    /// </summary>
+    public static WebApplicationBuilder BusClient(Uri bus)
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration["Bus:Transport"] = "RabbitMq";
+        builder.Configuration["Bus:RabbitMqUrl"] = bus.ToString();
+        return builder;
+    }
 
     public static string TemporaryFolder()
     {
