@@ -218,4 +218,54 @@ public sealed class RoomLifeTests(StandaloneSystem system)
         using var viewer = system.As(Viewer);
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { message_type = "text", content = "x" })).StatusCode);
     }
+
+    [Fact]
+    public async Task A_page_carries_each_message_s_own_reactions_and_content_of_either_kind()
+    {
+        // Two rooms whose messages have the same numbers: a page's reactions are looked up by the
+        // room's range of numbers, and the other room's must never show.
+        var room = await system.ReadyRoomAsync();
+        var other = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        await using var elsewhere = await system.Connect(other, Owner);
+        using var client = system.As(Owner);
+        var ids = new List<Guid>();
+        var seqs = new List<long>();
+        var others = new List<(Guid Id, long Seq)>();
+        for (var i = 1; i <= 4; i++)
+        {
+            var ack = await Send(owner, $"r-{i}", $"<b>第 {i} 則</b>");
+            ids.Add(ack.GetProperty("message_id").GetGuid());
+            seqs.Add(ack.GetProperty("sequence_number").GetInt64());
+            var otherAck = await Send(elsewhere, $"o-{i}", $"other {i}");
+            others.Add((otherAck.GetProperty("message_id").GetGuid(), otherAck.GetProperty("sequence_number").GetInt64()));
+        }
+
+        await owner.SendJsonAsync(new { type = "add_reaction", message_id = ids[1], emoji = "👍" });
+        await owner.NextOfTypeAsync("reaction_added");
+        await owner.SendJsonAsync(new { type = "add_reaction", message_id = ids[3], emoji = "✅" });
+        await owner.NextOfTypeAsync("reaction_added");
+        var (otherId, otherSeq) = others[2];
+        Assert.InRange(otherSeq, seqs[0], seqs[3]);
+        await elsewhere.SendJsonAsync(new { type = "add_reaction", message_id = otherId, emoji = "❌" });
+        await elsewhere.NextOfTypeAsync("reaction_added");
+        var posted = await StandaloneSystem.Json(await client.PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = "r-5", message_type = "incident_data", content = new { temperature = 85 } }));
+
+        static List<(Guid Id, string Reactions)> Reactions(JsonElement page) => page.GetProperty("messages").EnumerateArray().Select(m => (
+            m.GetProperty("message_id").GetGuid(),
+            string.Join(",", m.GetProperty("reactions").EnumerateObject().Select(r => $"{r.Name}{r.Value.GetProperty("count").GetInt32()}")))).ToList();
+        var newest = await StandaloneSystem.Json(await client.GetAsync(At($"/api/rooms/{room}/messages?limit=5")));
+        Assert.Equal(["", "✅1", "", "👍1", ""], Reactions(newest).Select(m => m.Reactions));
+        var catchUp = await StandaloneSystem.Json(await client.GetAsync(At($"/api/rooms/{room}/messages?after_seq={seqs[0]}&limit=2")));
+        Assert.Equal([(ids[1], "👍1"), (ids[2], "")], Reactions(catchUp));
+        var byTime = await StandaloneSystem.Json(await client.GetAsync(At($"/api/rooms/{room}/messages?before={Uri.EscapeDataString(posted.GetProperty("created_at").GetString()!)}")));
+        Assert.Equal([ids[3], ids[2], ids[1], ids[0]], Reactions(byTime).Select(m => m.Id));
+        Assert.Equal(["✅1", "", "👍1", ""], Reactions(byTime).Select(m => m.Reactions));
+
+        // A text is a JSON string, HTML and all; incident data is the object that was sent.
+        var messages = newest.GetProperty("messages");
+        Assert.Equal(85, messages[0].GetProperty("content").GetProperty("temperature").GetInt32());
+        Assert.Equal("<b>第 4 則</b>", messages[1].GetProperty("content").GetString());
+        Assert.Equal(posted.GetProperty("content").GetRawText(), messages[0].GetProperty("content").GetRawText());
+    }
 }

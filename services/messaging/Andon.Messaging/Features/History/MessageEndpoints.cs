@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Andon.Messaging.Features.History;
 
@@ -37,18 +38,43 @@ public static class MessageEndpoints
         EF.CompileAsyncQuery((MessagingDb db, Guid roomId, long afterSeq, int take) =>
             db.Messages.AsNoTracking().Where(m => m.RoomId == roomId && m.SequenceNumber > afterSeq).OrderBy(m => m.SequenceNumber).Take(take));
 
-    private static readonly Func<MessagingDb, Guid[], IAsyncEnumerable<Reaction>> Reactions =
-        EF.CompileAsyncQuery((MessagingDb db, Guid[] messageIds) =>
-            db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId)));
+    // A page's reactions by the range of its numbers, not by a list of its ids: a list is one SQL
+    // parameter a message, and EF builds the statement again for every length (bench/README.md point 20).
+    private static readonly Func<MessagingDb, Guid, long, long, IAsyncEnumerable<Reaction>> ReactionsBetween =
+        EF.CompileAsyncQuery((MessagingDb db, Guid roomId, long first, long last) =>
+            db.Reactions.AsNoTracking().Join(
+                db.Messages.Where(m => m.RoomId == roomId && m.SequenceNumber >= first && m.SequenceNumber <= last),
+                r => r.MessageId,
+                m => m.MessageId,
+                (r, m) => r));
 
     public static IEndpointRouteBuilder MapMessageEndpoints(this IEndpointRouteBuilder app)
     {
-        var room = app.MapGroup("/api/rooms/{id:guid}").RequireAuthorization().WithTags("Messages");
+        var room = app.MapGroup("/api/rooms/{id:guid}").RequireAuthorization().WithTags("Messages").AddEndpointFilter(OneConnection);
         room.MapGet("/messages", History);
         room.MapPost("/messages", Send);
         room.MapGet("/messages/{message_id}/edits", Edits);
         room.MapGet("/presence", Presence);
         return app;
+    }
+
+    /// <summary>
+    /// A request's lookups and queries share one open connection: on SQLite each opening of a pooled
+    /// connection registers EF's functions again, a tenth of a page request's allocations when every
+    /// query opened its own (bench/README.md point 20).
+    /// </summary>
+    private static async ValueTask<object?> OneConnection(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var db = context.HttpContext.RequestServices.GetRequiredService<MessagingDb>();
+        await db.Database.OpenConnectionAsync(context.HttpContext.RequestAborted);
+        try
+        {
+            return await next(context);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private static async Task<IResult?> Refuse(Guid id, ClaimsPrincipal user, MessagingDb db, TimeProvider clock, CancellationToken cancellationToken)
@@ -189,7 +215,12 @@ public static class MessageEndpoints
 
     private static async Task<List<MessageDto>> ToDtos(MessagingDb db, List<Message> page, CancellationToken cancellationToken)
     {
-        var reactions = await Reactions(db, [.. page.Select(m => m.MessageId)]).ToListAsync(cancellationToken);
+        if (page.Count == 0)
+        {
+            return [];
+        }
+
+        var reactions = await ReactionsBetween(db, page[0].RoomId, page.Min(m => m.SequenceNumber), page.Max(m => m.SequenceNumber)).ToListAsync(cancellationToken);
         var byMessage = reactions.ToLookup(r => r.MessageId);
         return page.Select(m => MessageDto.From(m, byMessage[m.MessageId])).ToList();
     }

@@ -10,6 +10,8 @@ public sealed record ReactionSummary(int Count, IReadOnlyList<string> UserIds);
 /// <summary>
 /// The contract's <c>message</c>. A deleted message's content is withheld. <c>client_id</c> (when the sender
 /// gave one) lets the sender's app replace its pending copy as soon as the broadcast arrives, ack or not.
+/// <c>content</c> is the text itself (a string) or, for incident data, its JSON (a <see cref="JsonElement"/>):
+/// a text is written as it is, not parsed into a JSON document first (bench/README.md point 20).
 /// </summary>
 public sealed record MessageDto(
     Guid MessageId,
@@ -18,7 +20,7 @@ public sealed record MessageDto(
     string SenderId,
     string SenderName,
     string MessageType,
-    JsonElement? Content,
+    object? Content,
     IReadOnlyList<string> Mentions,
     Guid? FileId,
     JsonElement? Metadata,
@@ -45,10 +47,8 @@ public sealed record MessageDto(
         m.DeletedAt,
         m.ClientId);
 
-    private static JsonElement ContentOf(Message m) =>
-        m.MessageType == Domain.MessageType.IncidentData
-            ? JsonSerializer.Deserialize<JsonElement>(m.Content)
-            : JsonSerializer.SerializeToElement(m.Content);
+    private static object ContentOf(Message m) =>
+        m.MessageType == Domain.MessageType.IncidentData ? JsonSerializer.Deserialize<JsonElement>(m.Content) : m.Content;
 }
 
 /// <summary>Server frames, serialised once per broadcast.</summary>
@@ -78,8 +78,11 @@ public static class Frames
         return false;
     }
 
+    private static readonly IReadOnlyDictionary<string, ReactionSummary> NoReactions = System.Collections.ObjectModel.ReadOnlyDictionary<string, ReactionSummary>.Empty;
+
+    /// <summary>Reactions by emoji; most messages have none and share one empty map.</summary>
     public static IReadOnlyDictionary<string, ReactionSummary> Summarise(IEnumerable<Reaction> reactions) =>
-        reactions.GroupBy(r => r.Emoji, StringComparer.Ordinal)
+        !reactions.Any() ? NoReactions : reactions.GroupBy(r => r.Emoji, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new ReactionSummary(g.Count(), g.Select(r => r.UserId).Order(StringComparer.Ordinal).ToList()), StringComparer.Ordinal);
 
     public static byte[] Serialize(object frame) => JsonSerializer.SerializeToUtf8Bytes(frame, frame.GetType(), AndonJson.Options);
