@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: bench/run.sh [scenario|all] [--quick]
-# Scenarios: fanout hotroom idle history reconnect slow gateway replicas floors (see bench/README.md).
+# Scenarios: fanout hotroom idle history alloc reconnect slow gateway replicas floors (see bench/README.md).
 # Each starts what it needs (Andon standalone from its Release build on a free port with its data in
 # a temporary folder, the baselines B0/B1, or the distributed hosts on the running PostgreSQL and
 # RabbitMQ) and writes bench/results/<scenario>.json and .md. Never part of the test command.
@@ -17,6 +17,10 @@ if [[ -z "${BENCH_NO_BUILD:-}" ]]; then
 fi
 if [[ ! -d bench/baselines/node-ws/node_modules/ws ]]; then
     (cd bench/baselines/node-ws && npm install --no-audit --no-fund --silent)
+fi
+if [[ "$scenario" == alloc || "$scenario" == all ]] && [[ ! -x "$HOME/.dotnet/tools/dotnet-trace" ]]; then
+    # alloc records the server's allocations with dotnet-trace.
+    dotnet tool install -g dotnet-trace >/dev/null
 fi
 if [[ -f scripts/test-env.sh ]]; then
     # Addresses of the running PostgreSQL and RabbitMQ, for scenarios in the distributed mode.

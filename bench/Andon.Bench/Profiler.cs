@@ -13,6 +13,9 @@ internal sealed class Profiler : IDisposable
 
     private Profiler(Process? process) => this.process = process;
 
+    /// <summary>Where <c>dotnet tool install -g dotnet-trace</c> puts the tool.</summary>
+    public static string Tool { get; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet/tools/dotnet-trace");
+
     public static Profiler Start(Server? server, TimeSpan duration)
     {
         if (server is null || Environment.GetEnvironmentVariable("BENCH_TRACE") != "1")
@@ -20,14 +23,13 @@ internal sealed class Profiler : IDisposable
             return new Profiler(null);
         }
 
-        var tool = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet/tools/dotnet-trace");
-        if (!File.Exists(tool))
+        if (!File.Exists(Tool))
         {
             return new Profiler(null);
         }
 
         var output = $"/tmp/andon-bench-trace-{server.Name}-{DateTime.UtcNow:HHmmss}.nettrace";
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        var start = new ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in new[] { "collect", "-p", server.Pid.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-common,dotnet-sampled-thread-time", "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
         {
             start.ArgumentList.Add(a);

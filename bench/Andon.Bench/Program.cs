@@ -12,6 +12,7 @@ var scenarios = new Dictionary<string, Func<Task<int>>>(StringComparer.Ordinal)
     ["hotroom"] = () => HotRoom.RunAsync(quick, resultsDir),
     ["idle"] = () => Idle.RunAsync(quick, resultsDir),
     ["history"] = () => History.RunAsync(quick, resultsDir),
+    ["alloc"] = () => Allocations.RunAsync(quick, resultsDir),
     ["reconnect"] = () => Reconnect.RunAsync(quick, resultsDir),
     ["slow"] = () => SlowConsumer.RunAsync(quick, resultsDir),
     ["gateway"] = () => Gateway.RunAsync(quick, resultsDir),

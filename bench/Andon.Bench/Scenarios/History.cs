@@ -31,34 +31,9 @@ internal static class History
         await using var server = await Server.StandaloneAsync();
         using var api = new AndonApi(server.Url);
         var senders = 50;
-        await api.TokensAsync(senders);
+        var (room, posted, seedSeconds) = await SeedAsync(api, 1000, senders);
         var owner = Server.UserId(0);
-        var room = await api.CreateRoomAsync(owner, "bench history 三號線", Enumerable.Range(1, senders - 1).Select(Server.UserId));
         var clock = Stopwatch.StartNew();
-        var posted = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, senders), new ParallelOptions { MaxDegreeOfParallelism = senders }, async (u, ct) =>
-        {
-            for (var i = u; i < 1000; i += senders)
-            {
-                var content = string.Format(System.Globalization.CultureInfo.InvariantCulture, Lines[i % Lines.Length], i, i % 90);
-                while (true)
-                {
-                    using var response = await api.SendAsync(HttpMethod.Post, Server.UserId(u), $"/api/rooms/{room}/messages", new { client_id = $"h-{i}", message_type = "text", content });
-                    if (response.StatusCode == HttpStatusCode.TooManyRequests)
-                    {
-                        await Task.Delay(150, ct);
-                        continue;
-                    }
-
-                    response.EnsureSuccessStatusCode();
-                    Interlocked.Increment(ref posted);
-                    break;
-                }
-
-                await Task.Delay(125, ct);
-            }
-        });
-        var seedSeconds = clock.Elapsed.TotalSeconds;
         report.Line($"Room seeded with {posted} messages by REST in {seedSeconds:F1} s ({senders} users).");
         report.Line();
         report.Line("| stored messages | request | n | p50 ms | p95 ms | p99 ms | max ms | result size |");
@@ -95,6 +70,39 @@ internal static class History
         return 0;
     }
 
+    /// <summary>A room of <paramref name="senders"/> bench users with <paramref name="count"/> messages sent through REST, mixed Chinese and English.</summary>
+    internal static async Task<(Guid Room, int Posted, double Seconds)> SeedAsync(AndonApi api, int count, int senders)
+    {
+        await api.TokensAsync(senders);
+        var owner = Server.UserId(0);
+        var room = await api.CreateRoomAsync(owner, "bench history 三號線", Enumerable.Range(1, senders - 1).Select(Server.UserId));
+        var clock = Stopwatch.StartNew();
+        var posted = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, senders), new ParallelOptions { MaxDegreeOfParallelism = senders }, async (u, ct) =>
+        {
+            for (var i = u; i < count; i += senders)
+            {
+                var content = string.Format(System.Globalization.CultureInfo.InvariantCulture, Lines[i % Lines.Length], i, i % 90);
+                while (true)
+                {
+                    using var response = await api.SendAsync(HttpMethod.Post, Server.UserId(u), $"/api/rooms/{room}/messages", new { client_id = $"h-{i}", message_type = "text", content });
+                    if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                    {
+                        await Task.Delay(150, ct);
+                        continue;
+                    }
+
+                    response.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref posted);
+                    break;
+                }
+
+                await Task.Delay(125, ct);
+            }
+        });
+        return (room, posted, clock.Elapsed.TotalSeconds);
+    }
+
     /// <summary>Every request in turn, unreported, for the warm-up time: the first measured step must not pay for the JIT.</summary>
     private static async Task WarmUpAsync(AndonApi api, string user, Guid room)
     {
@@ -107,7 +115,7 @@ internal static class History
         }
     }
 
-    private static (string Name, Func<string> Path)[] Requests(Guid room, long stored, Random random)
+    internal static (string Name, Func<string> Path)[] Requests(Guid room, long stored, Random random)
     {
         var top = stored + 5;
         return
