@@ -46,6 +46,10 @@ public static class BusSetup
         builder.Services.AddMassTransit(x =>
         {
             x.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(options.EndpointPrefix ?? serviceName, includeNamespace: false));
+
+            // Andon runs on the plant's own servers and calls nothing outside them: MassTransit's
+            // usage report to its vendor (sent after the bus starts, on by default) is off.
+            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             foreach (var register in registrations)
             {
                 register(x);
