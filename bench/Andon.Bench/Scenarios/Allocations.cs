@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Diagnostics.Tracing;
-using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace Andon.Bench;
 
@@ -61,9 +59,9 @@ internal static class Allocations
                 }
 
                 await trace.WaitForExitAsync();
-                var (total, byType) = Ticks(file);
+                var (total, byType, _) = Profiler.AllocationTicks(file);
                 File.Delete(file);
-                var top = byType.OrderByDescending(t => t.Value).Take(4).Select(t => $"{Short(t.Key)} {t.Value / 1024.0 / n:F1}");
+                var top = byType.OrderByDescending(t => t.Value).Take(4).Select(t => $"{Profiler.ShortType(t.Key)} {t.Value / 1024.0 / n:F1}");
                 report.Line($"| {name} | {n} | {total / 1024.0 / n:F1} | {string.Join(", ", top)} |");
                 results[name] = new { requests = n, bytes_per_request = total / n, top_types = byType.OrderByDescending(t => t.Value).Take(10).ToDictionary(t => t.Key, t => t.Value / n) };
             }
@@ -85,39 +83,5 @@ internal static class Allocations
         }
 
         return Process.Start(start)!;
-    }
-
-    private static (long Total, Dictionary<string, long> ByType) Ticks(string file)
-    {
-        var byType = new Dictionary<string, long>(StringComparer.Ordinal);
-        long total = 0;
-        using var source = new EventPipeEventSource(file);
-        source.Clr.GCAllocationTick += (GCAllocationTickTraceData tick) =>
-        {
-            var type = tick.TypeName ?? "?";
-            byType[type] = byType.GetValueOrDefault(type) + tick.AllocationAmount64;
-            total += tick.AllocationAmount64;
-        };
-        source.Process();
-        return (total, byType);
-    }
-
-    /// <summary>The type's own name: <c>Dictionary</c> for a generic dictionary, <c>Byte[]</c> for a byte array.</summary>
-    private static string Short(string type)
-    {
-        var end = type.Length;
-        for (var i = 0; i < type.Length; i++)
-        {
-            if (type[i] == '`' || (type[i] == '[' && i + 1 < type.Length && type[i + 1] != ']'))
-            {
-                end = i;
-                break;
-            }
-        }
-
-        var name = type[..end];
-        name = name[(name.LastIndexOf('.') + 1)..];
-        name = type.EndsWith("[]", StringComparison.Ordinal) && !name.EndsWith("[]", StringComparison.Ordinal) ? name + "[]" : name;
-        return name.Replace("|", "\\|", StringComparison.Ordinal);
     }
 }
