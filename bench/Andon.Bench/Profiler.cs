@@ -38,14 +38,20 @@ internal sealed class Profiler : IDisposable
         }
 
         var output = $"/tmp/andon-bench-trace-{server.Name}-{DateTime.UtcNow:HHmmss}.nettrace";
+        Console.WriteLine($"   tracing {server.Name} into {output}");
+        return new Profiler(Collect(server.Pid, mode == "alloc" ? "gc-verbose" : "dotnet-common,dotnet-sampled-thread-time", duration, output), mode == "alloc" ? output : null);
+    }
+
+    /// <summary>Starts <c>dotnet-trace collect</c> on process <paramref name="pid"/> for <paramref name="duration"/>; it exits when done.</summary>
+    public static Process Collect(int pid, string profile, TimeSpan duration, string output)
+    {
         var start = new ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "collect", "-p", server.Pid.ToString(CultureInfo.InvariantCulture), "--profile", mode == "alloc" ? "gc-verbose" : "dotnet-common,dotnet-sampled-thread-time", "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
+        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", profile, "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
         {
             start.ArgumentList.Add(a);
         }
 
-        Console.WriteLine($"   tracing {server.Name} into {output}");
-        return new Profiler(Process.Start(start), mode == "alloc" ? output : null);
+        return Process.Start(start)!;
     }
 
     public void Dispose()

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 
 namespace Andon.Bench;
 
@@ -44,7 +43,7 @@ internal static class Allocations
             }
 
             var file = Path.Combine(Path.GetTempPath(), $"andon-bench-alloc-{DateTime.UtcNow:HHmmss}.nettrace");
-            using (var trace = StartTrace(server.Pid, window + TimeSpan.FromSeconds(4), file))
+            using (var trace = Profiler.Collect(server.Pid, "gc-verbose", window + TimeSpan.FromSeconds(4), file))
             {
                 // The session takes a moment to start; requests begin after it has and end before it stops.
                 await Task.Delay(TimeSpan.FromSeconds(2));
@@ -61,9 +60,10 @@ internal static class Allocations
                 await trace.WaitForExitAsync();
                 var (total, byType, _) = Profiler.AllocationTicks(file);
                 File.Delete(file);
-                var top = byType.OrderByDescending(t => t.Value).Take(4).Select(t => $"{Profiler.ShortType(t.Key)} {t.Value / 1024.0 / n:F1}");
+                var ranked = byType.OrderByDescending(t => t.Value).Take(10).ToList();
+                var top = ranked.Take(4).Select(t => $"{Profiler.ShortType(t.Key)} {t.Value / 1024.0 / n:F1}");
                 report.Line($"| {name} | {n} | {total / 1024.0 / n:F1} | {string.Join(", ", top)} |");
-                results[name] = new { requests = n, bytes_per_request = total / n, top_types = byType.OrderByDescending(t => t.Value).Take(10).ToDictionary(t => t.Key, t => t.Value / n) };
+                results[name] = new { requests = n, bytes_per_request = total / n, top_types = ranked.ToDictionary(t => t.Key, t => t.Value / n) };
             }
         }
 
@@ -72,16 +72,5 @@ internal static class Allocations
         report.Set("results", results);
         await report.WriteAsync("Allocations a request (standalone)");
         return 0;
-    }
-
-    private static Process StartTrace(int pid, TimeSpan duration, string output)
-    {
-        var start = new ProcessStartInfo(Profiler.Tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", "gc-verbose", "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start)!;
     }
 }
