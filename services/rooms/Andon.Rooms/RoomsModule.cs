@@ -28,8 +28,11 @@ public static class RoomsModule
         {
             // One alarm at a time, so two identical alarms arriving together open one room.
             x.AddConsumer<EquipmentAlarmConsumer>((_, c) => c.UseConcurrentMessageLimit(1));
-            // Up to 200 messages' activity a transaction, at most 100 ms late.
-            x.AddConsumer<ActivityConsumer>((_, c) => c.Options<BatchOptions>(o => o.SetMessageLimit(200).SetTimeLimit(ms: 100)));
+            // Up to 50 messages' activity a transaction, at most 100 ms late. The limit is also how many
+            // messages the endpoint holds at once, and standalone's in-process bus wakes every idle one
+            // of those slots for each message it hands over (with 200, ~14 MB/s of garbage in a room at
+            // 1,000 msg/s; with 50, under 1: bench/README.md point 21).
+            x.AddConsumer<ActivityConsumer>((_, c) => c.Options<BatchOptions>(o => o.SetMessageLimit(50).SetTimeLimit(ms: 100)));
             x.AddConsumer<KnownUserConsumer>();
         });
         return builder;
