@@ -155,6 +155,36 @@ public sealed class RoomLifeTests(StandaloneSystem system)
     }
 
     [Fact]
+    public async Task A_role_changed_after_a_member_has_posted_holds_for_their_next_post()
+    {
+        // Standalone's room writer keeps the memberships it has read; over REST its check is the only
+        // one that knows the role: a refusal stays a refusal, and a change reaches the very next post
+        // whichever way it goes.
+        var room = await system.ReadyRoomAsync();
+        await using var watcher = await system.Connect(room, Owner);
+        using var owner = system.As(Owner);
+        using var editor = system.As(Editor);
+        using var viewer = system.As(Viewer);
+        async Task<HttpStatusCode> Post(string clientId, HttpClient? client = null) =>
+            (await (client ?? editor).PostAsJsonAsync(At($"/api/rooms/{room}/messages"), new { client_id = clientId, message_type = "text", content = clientId })).StatusCode;
+        async Task Change(string role)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await owner.PatchAsJsonAsync(At($"/api/rooms/{room}/members/{Editor}"), new { role })).StatusCode);
+            await watcher.NextAsync(f => Type(f) == "system" && f.GetProperty("event").GetString() == "role_changed"
+                && f.GetProperty("data").GetProperty("new_role").GetString() == role);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, await Post("v-1", viewer));
+        Assert.Equal(HttpStatusCode.Forbidden, await Post("v-2", viewer));
+        Assert.Equal(HttpStatusCode.Created, await Post("r-1"));
+        Assert.Equal(HttpStatusCode.Created, await Post("r-2"));
+        await Change("viewer");
+        Assert.Equal(HttpStatusCode.Forbidden, await Post("r-3"));
+        await Change("editor");
+        Assert.Equal(HttpStatusCode.Created, await Post("r-4"));
+    }
+
+    [Fact]
     public async Task A_removed_member_is_closed_with_4403_and_a_deleted_room_with_4404()
     {
         var room = await system.ReadyRoomAsync();

@@ -30,11 +30,16 @@ internal static class RoomRules
     /// command's <c>FindAsync</c> finds them without a query of its own (a hot room's batch has a
     /// hundred senders or more).
     /// </summary>
-    public static async Task LoadAsync(MessagingDb db, IReadOnlyCollection<RoomCommand> commands)
+    public static async Task LoadAsync(MessagingDb db, IReadOnlyCollection<RoomCommand> commands, KnownRooms? known = null)
     {
-        var roomIds = commands.Select(c => c.RoomId).Distinct().ToList();
-        await db.Rooms.Where(r => roomIds.Contains(r.RoomId)).LoadAsync();
-        var acting = commands.Where(c => c.ActorId is not null).Select(c => (c.RoomId, c.ActorId!)).Distinct().ToList();
+        var roomIds = commands.Select(c => c.RoomId).Distinct().Where(id => known?.TryAttach(db, id) != true).ToList();
+        if (roomIds.Count > 0)
+        {
+            await db.Rooms.Where(r => roomIds.Contains(r.RoomId)).LoadAsync();
+        }
+
+        var acting = commands.Where(c => c.ActorId is not null).Select(c => (c.RoomId, c.ActorId!)).Distinct()
+            .Where(p => known?.TryAttach(db, p.RoomId, p.Item2) != true).ToList();
         if (acting.Count > 0)
         {
             await Members(db, acting).LoadAsync();
@@ -275,6 +280,8 @@ internal sealed class React(Guid roomId, Actor actor, Guid messageId, string emo
 /// </summary>
 internal sealed class ApplyRoomEvent(Guid roomId, Guid eventId, string consumer, Func<Batch, Task<SystemFrame?>> apply) : RoomCommand(roomId)
 {
+    public override bool ChangesRoomCopies => true;
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         if (await batch.Db.Set<ProcessedEvent>().AnyAsync(p => p.EventId == eventId && p.Consumer == consumer, cancellationToken)

@@ -112,6 +112,9 @@ internal abstract class RoomCommand(Guid roomId)
 
     public TaskCompletionSource<CommandResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Whether the command may change messaging's copy of the room or its members (see <see cref="KnownRooms"/>).</summary>
+    public virtual bool ChangesRoomCopies => false;
+
     /// <summary>Runs inside the batch's transaction: changes tracked entities, never saves.</summary>
     public abstract Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken);
 }
@@ -145,6 +148,9 @@ internal sealed class RoomWriter
     // On SQLite, the last number this writer committed in each room (only the writer's loop touches
     // it). See ReadCountersAsync.
     private readonly Dictionary<Guid, long> committedSeq = [];
+
+    // On SQLite, the rooms and members the writer read last (only the writer's loop touches it).
+    private readonly KnownRooms known = new();
 
     public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
@@ -239,7 +245,7 @@ internal sealed class RoomWriter
                 await using var transaction = await db.Database.BeginTransactionAsync();
                 var sqlite = db.Database.IsSqlite();
                 var counters = await ReadCountersAsync(db, work);
-                await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)]);
+                await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
                 var retries = await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands));
                 // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
                 // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
@@ -267,6 +273,11 @@ internal sealed class RoomWriter
                 await rows.WriteAsync(db, CancellationToken.None);
                 await db.SaveChangesAsync();
                 await transaction.CommitAsync();
+                if (sqlite)
+                {
+                    known.Remember(db, changed: work.Where(w => w.Commands.Any(c => c.ChangesRoomCopies)).Select(w => w.RoomId).ToHashSet());
+                }
+
                 foreach (var (room, batch, results) in applied)
                 {
                     if (sqlite)
@@ -371,12 +382,13 @@ internal sealed class RoomWriter
         return counters;
     }
 
-    /// <summary>Whatever failed, the numbers of these rooms are read again by their next transaction.</summary>
+    /// <summary>Whatever failed, the numbers, copies and members of these rooms are read again by their next transaction.</summary>
     private void Forget(IReadOnlyList<RoomWork> work)
     {
         foreach (var room in work)
         {
             committedSeq.Remove(room.RoomId);
+            known.Forget(room.RoomId);
         }
     }
 
