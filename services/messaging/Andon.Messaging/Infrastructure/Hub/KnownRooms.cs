@@ -26,7 +26,7 @@ internal sealed class KnownRooms
             return false;
         }
 
-        db.Rooms.Attach(new RoomCopy { RoomId = room.RoomId, Title = room.Title, Status = room.Status, EquipmentId = room.EquipmentId });
+        db.Rooms.Attach(Copy(room));
         return true;
     }
 
@@ -38,7 +38,7 @@ internal sealed class KnownRooms
             return false;
         }
 
-        db.Members.Attach(new MemberCopy { RoomId = member.RoomId, UserId = member.UserId, Role = member.Role });
+        db.Members.Attach(Copy(member));
         return true;
     }
 
@@ -58,7 +58,7 @@ internal sealed class KnownRooms
             var room = entry.Entity;
             if (entry.State == EntityState.Unchanged && !changed.Contains(room.RoomId))
             {
-                rooms[room.RoomId] = new RoomCopy { RoomId = room.RoomId, Title = room.Title, Status = room.Status, EquipmentId = room.EquipmentId };
+                rooms[room.RoomId] = Copy(room);
             }
         }
 
@@ -72,10 +72,15 @@ internal sealed class KnownRooms
                     members[member.RoomId] = room = [];
                 }
 
-                room[member.UserId] = new MemberCopy { RoomId = member.RoomId, UserId = member.UserId, Role = member.Role };
+                room[member.UserId] = Copy(member);
             }
         }
     }
+
+    // Copies in and out: what a transaction's commands change stays theirs until the commit says it is kept.
+    private static RoomCopy Copy(RoomCopy room) => new() { RoomId = room.RoomId, Title = room.Title, Status = room.Status, EquipmentId = room.EquipmentId };
+
+    private static MemberCopy Copy(MemberCopy member) => new() { RoomId = member.RoomId, UserId = member.UserId, Role = member.Role };
 
     /// <summary>The room and its members are read again by the room's next transaction.</summary>
     public void Forget(Guid roomId)
