@@ -32,6 +32,7 @@ internal static class RoomRules
     /// </summary>
     public static async Task LoadAsync(MessagingDb db, IReadOnlyCollection<RoomCommand> commands, KnownRooms? known = null)
     {
+        // What the writer already knows is attached as it goes; only the rest is read.
         var roomIds = commands.Select(c => c.RoomId).Distinct().Where(id => known?.TryAttach(db, id) != true).ToList();
         if (roomIds.Count > 0)
         {

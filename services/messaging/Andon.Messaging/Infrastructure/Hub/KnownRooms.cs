@@ -53,26 +53,26 @@ internal sealed class KnownRooms
             Forget(roomId);
         }
 
-        foreach (var entry in db.ChangeTracker.Entries<RoomCopy>())
+        // One pass over the tracked entries (each call of Entries() detects changes over all of them).
+        foreach (var entry in db.ChangeTracker.Entries())
         {
-            var room = entry.Entity;
-            if (entry.State == EntityState.Unchanged && !changed.Contains(room.RoomId))
+            if (entry.State != EntityState.Unchanged)
+            {
+                continue;
+            }
+
+            if (entry.Entity is RoomCopy room && !changed.Contains(room.RoomId))
             {
                 rooms[room.RoomId] = Copy(room);
             }
-        }
-
-        foreach (var entry in db.ChangeTracker.Entries<MemberCopy>())
-        {
-            var member = entry.Entity;
-            if (entry.State == EntityState.Unchanged && !changed.Contains(member.RoomId))
+            else if (entry.Entity is MemberCopy member && !changed.Contains(member.RoomId))
             {
-                if (!members.TryGetValue(member.RoomId, out var room))
+                if (!members.TryGetValue(member.RoomId, out var known))
                 {
-                    members[member.RoomId] = room = [];
+                    members[member.RoomId] = known = [];
                 }
 
-                room[member.UserId] = Copy(member);
+                known[member.UserId] = Copy(member);
             }
         }
     }
