@@ -129,6 +129,9 @@ internal sealed class LoadRun
 
     public Striped AckStripes { get; private set; } = new();
 
+    /// <summary>With BENCH_TIMELINE=1, the acks by the 100 ms of the run they were due in (printed after the run).</summary>
+    public AckTimeline? Timeline { get; private set; }
+
     public ConcurrentDictionary<string, long> Errors { get; } = new(StringComparer.Ordinal);
 
     public int ConnectFailures;
@@ -220,6 +223,7 @@ internal sealed class LoadRun
         var self0 = ProcStat.SelfCpuSeconds();
         var start = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        Timeline = Environment.GetEnvironmentVariable("BENCH_TIMELINE") == "1" ? new AckTimeline(start, duration) : null;
         var random = new Random(42);
         var phases = senderClients.Select(_ => (long)(random.NextDouble() * interval)).ToList();
         await Task.WhenAll(senderClients.Select((c, i) => Task.Run(() => c.SendLoopAsync(start + phases[i], interval, end, pad))));
@@ -263,6 +267,7 @@ internal sealed class LoadRun
         var lastReceipt = Interlocked.Read(ref LastReceipt);
         var span = Math.Max(window, (lastReceipt - start) / (double)Stopwatch.Frequency);
         var sent = Senders.Sum(s => (long)s.Sent);
+        Timeline?.Print();
         var slow = SlowIndex is { } si ? await Clients[si].ProbeSlowAsync() : null;
         return new LoadResult
         {
@@ -449,6 +454,7 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             {
                 if (socket is { State: WebSocketState.Open })
                 {
+                    run.Timeline?.Late(LoadRun.Micros(Stopwatch.GetTimestamp() - due));
                     await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                 }
                 else
@@ -597,6 +603,7 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             var state = run.Senders[sender];
             Interlocked.Increment(ref state.Acked);
             run.AckStripes.Record(index, LoadRun.Micros(now - state.Due[n]));
+            run.Timeline?.Record(state.Due[n], LoadRun.Micros(now - state.Due[n]));
             var seq = Number(frame, "\"sequence_number\":"u8);
             InterlockedMax(ref state.LastAckSeq, seq);
         }
@@ -680,5 +687,62 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
 
             current = seen;
         }
+    }
+}
+
+/// <summary>
+/// With BENCH_TIMELINE=1: acks by the 100 ms window they were due in (how many, how many over 20 ms,
+/// the slowest), and how late the load generator itself sent. Shows whether a step's ack p99 comes
+/// from a few stalls or from the whole step; printed to the console after each step.
+/// </summary>
+internal sealed class AckTimeline(long start, TimeSpan duration)
+{
+    private const long Over = 20_000;
+    private readonly long[] count = new long[(int)(duration.TotalSeconds * 10) + 2];
+    private readonly long[] over = new long[(int)(duration.TotalSeconds * 10) + 2];
+    private readonly long[] max = new long[(int)(duration.TotalSeconds * 10) + 2];
+    private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start);
+    private readonly ConcurrentQueue<long> late = new();
+
+    public void Record(long due, long micros)
+    {
+        var i = (int)Math.Clamp((due - start) * 10 / Stopwatch.Frequency, 0, count.Length - 1);
+        Interlocked.Increment(ref count[i]);
+        if (micros > Over)
+        {
+            Interlocked.Increment(ref over[i]);
+        }
+
+        var seen = Volatile.Read(ref max[i]);
+        while (micros > seen && Interlocked.CompareExchange(ref max[i], micros, seen) != seen)
+        {
+            seen = Volatile.Read(ref max[i]);
+        }
+    }
+
+    /// <summary>How late a message left the load generator after it was due (its own scheduling, counted in every latency).</summary>
+    public void Late(long micros) => late.Enqueue(micros);
+
+    public void Print()
+    {
+        var lateness = late.Order().ToArray();
+        if (lateness.Length > 0)
+        {
+            Console.WriteLine($"sent after due: p50 {lateness[lateness.Length / 2] / 1000.0:0.00} ms, p90 {lateness[lateness.Length * 9 / 10] / 1000.0:0.00} ms, p99 {lateness[lateness.Length * 99 / 100] / 1000.0:0.00} ms, max {lateness[^1] / 1000.0:0.0} ms");
+        }
+
+        var total = count.Sum();
+        var slow = over.Sum();
+        Console.WriteLine($"ack timeline: from {startedAt:HH:mm:ss.fff} UTC, {total} acks, {slow} over 20 ms, in {over.Count(o => o > 0)} of {count.Count(c => c > 0)} windows of 100 ms");
+        var line = new StringBuilder();
+        for (var i = 0; i < count.Length; i++)
+        {
+            if (over[i] > 0)
+            {
+                line.Append(CultureInfo.InvariantCulture, $" {i / 10.0:0.0}s:{over[i]}/{count[i]} max {max[i] / 1000}ms;");
+            }
+        }
+
+        Console.WriteLine("ack timeline (window: over 20 ms / acks, slowest):" + line);
     }
 }
