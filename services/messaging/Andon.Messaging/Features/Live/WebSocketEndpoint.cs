@@ -253,7 +253,7 @@ public static class WebSocketEndpoint
                         }
                         else
                         {
-                            Answer(connection, writer.SubmitAsync(new EditMessage(connection.RoomId, actor, edited, content.GetString()!)), null);
+                            Answer(connection, writer, new EditMessage(connection.RoomId, actor, edited, content.GetString()!), null);
                         }
                     }
 
@@ -261,7 +261,7 @@ public static class WebSocketEndpoint
                 case "delete_message":
                     if (MessageId(root, connection) is { } deleted)
                     {
-                        Answer(connection, writer.SubmitAsync(new DeleteMessage(connection.RoomId, actor, deleted)), null);
+                        Answer(connection, writer, new DeleteMessage(connection.RoomId, actor, deleted), null);
                     }
 
                     break;
@@ -274,7 +274,7 @@ public static class WebSocketEndpoint
                         }
                         else
                         {
-                            Answer(connection, writer.SubmitAsync(new React(connection.RoomId, actor, reacted, emoji.GetString()!, type.GetString() == "add_reaction")), null);
+                            Answer(connection, writer, new React(connection.RoomId, actor, reacted, emoji.GetString()!, type.GetString() == "add_reaction"), null);
                         }
                     }
 
@@ -324,14 +324,17 @@ public static class WebSocketEndpoint
             return;
         }
 
-        Answer(connection, writer.SubmitAsync(new PostMessage(connection.RoomId, actor, input)), input.ClientId);
+        Answer(connection, writer, new PostMessage(connection.RoomId, actor, input), input.ClientId);
     }
 
-    /// <summary>Acknowledges a stored message to its sender, or reports why a command was refused.</summary>
-    private static void Answer(Connection connection, Task<CommandResult> outcome, string? clientId) =>
-        _ = outcome.ContinueWith(t =>
+    /// <summary>
+    /// Submits <paramref name="command"/>; the writer acknowledges a stored message to its sender, or
+    /// reports why the command was refused, as soon as it knows (<see cref="RoomCommand.Answered"/>).
+    /// </summary>
+    private static void Answer(Connection connection, RoomWriter writer, RoomCommand command, string? clientId)
+    {
+        command.Answered = result =>
         {
-            var result = t.Result;
             if (!result.Ok)
             {
                 connection.Send(Frames.Error(result.ErrorCode!, result.ErrorMessage!, clientId));
@@ -340,7 +343,9 @@ public static class WebSocketEndpoint
             {
                 connection.Send(Frames.Serialize(new AckFrame("ack", clientId, message.MessageId, message.SequenceNumber, message.CreatedAt)));
             }
-        }, TaskScheduler.Default);
+        };
+        _ = writer.SubmitAsync(command);
+    }
 
     private static Guid? MessageId(JsonElement root, Connection connection)
     {

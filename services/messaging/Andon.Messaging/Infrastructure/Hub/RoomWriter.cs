@@ -110,7 +110,29 @@ internal abstract class RoomCommand(Guid roomId)
     /// <summary>The user whose membership the command checks, if any (read ahead with the batch).</summary>
     public virtual string? ActorId => null;
 
+    private int completed;
+
     public TaskCompletionSource<CommandResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Called with the outcome where it is known (on the writer's loop), before <see cref="Done"/>
+    /// completes. A socket's ack is queued here right behind the broadcast of its message: a
+    /// continuation of <see cref="Done"/> would wait its turn in the thread pool behind every member's
+    /// delivery of that broadcast (bench/README.md point 22). Must only queue, never wait or throw.
+    /// </summary>
+    public Action<CommandResult>? Answered { get; set; }
+
+    /// <summary>Gives the command its outcome, once: <see cref="Answered"/> first, then <see cref="Done"/>.</summary>
+    public void Complete(CommandResult result)
+    {
+        if (Interlocked.Exchange(ref completed, 1) == 1)
+        {
+            return;
+        }
+
+        Answered?.Invoke(result);
+        Done.TrySetResult(result);
+    }
 
     /// <summary>Whether the command may change messaging's copy of the room or its members (see <see cref="KnownRooms"/>).</summary>
     public virtual bool ChangesRoomCopies => false;
@@ -167,7 +189,7 @@ internal sealed class RoomWriter
         var queue = queues.GetOrAdd(command.RoomId, NewQueue);
         if (!queue.Writer.TryWrite(command))
         {
-            command.Done.TrySetResult(CommandResult.Fail("unavailable", "The room is busy; try again."));
+            command.Complete(CommandResult.Fail("unavailable", "The room is busy; try again."));
         }
         else
         {
@@ -318,7 +340,7 @@ internal sealed class RoomWriter
                 logger.LogWarning(ex, "Room {RoomId}: a batch of {Count} could not be stored", room.RoomId, room.Commands.Count);
                 foreach (var command in room.Commands)
                 {
-                    command.Done.TrySetResult(CommandResult.Fail("unavailable", "The message could not be stored; nothing was saved. Try again."));
+                    command.Complete(CommandResult.Fail("unavailable", "The message could not be stored; nothing was saved. Try again."));
                 }
 
                 return;
@@ -415,7 +437,7 @@ internal sealed class RoomWriter
 
         for (var i = 0; i < room.Commands.Count; i++)
         {
-            room.Commands[i].Done.TrySetResult(results[i]);
+            room.Commands[i].Complete(results[i]);
         }
     }
 
