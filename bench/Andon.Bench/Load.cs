@@ -698,9 +698,11 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
 internal sealed class AckTimeline(long start, TimeSpan duration)
 {
     private const long Over = 20_000;
-    private readonly long[] count = new long[(int)(duration.TotalSeconds * 10) + 2];
-    private readonly long[] over = new long[(int)(duration.TotalSeconds * 10) + 2];
-    private readonly long[] max = new long[(int)(duration.TotalSeconds * 10) + 2];
+    private static int Windows(TimeSpan duration) => (int)(duration.TotalSeconds * 10) + 2;
+
+    private readonly long[] count = new long[Windows(duration)];
+    private readonly long[] over = new long[Windows(duration)];
+    private readonly long[] max = new long[Windows(duration)];
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start);
     private readonly ConcurrentQueue<long> late = new();
 

@@ -117,8 +117,8 @@ internal static class HotRoom
         await run.ConnectAllAsync();
 
         // The step starts once the server has gone quiet after its set-up: the runtime compiles the
-        // sign-in, room and handshake code just run into its optimised tier for ~2 s, on the cores
-        // the step needs (bench/README.md point 22).
+        // token checks, room set-up and handshakes just run into its optimised tier for ~2 s, on the
+        // cores the step needs (bench/README.md point 22).
         await messaging.SettleAsync();
 
         var result = await run.RunAsync(ratePerSender, duration, 64, messaging, TimeSpan.FromSeconds(15));

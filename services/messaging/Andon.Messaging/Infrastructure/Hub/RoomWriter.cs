@@ -110,28 +110,26 @@ internal abstract class RoomCommand(Guid roomId)
     /// <summary>The user whose membership the command checks, if any (read ahead with the batch).</summary>
     public virtual string? ActorId => null;
 
-    private int completed;
+    private readonly TaskCompletionSource<CommandResult> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TaskCompletionSource<CommandResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The outcome, for a caller that waits for it (REST, the bus's consumers).</summary>
+    public Task<CommandResult> Outcome => done.Task;
 
     /// <summary>
-    /// Called with the outcome where it is known (on the writer's loop), before <see cref="Done"/>
-    /// completes. A socket's ack is queued here right behind the broadcast of its message: a
-    /// continuation of <see cref="Done"/> would wait its turn in the thread pool behind every member's
-    /// delivery of that broadcast (bench/README.md point 22). Must only queue, never wait or throw.
+    /// Called with the outcome where it is known (on the writer's loop). A socket's ack is queued
+    /// here right behind the broadcast of its message: a continuation of <see cref="Outcome"/> would
+    /// wait its turn in the thread pool behind every member's delivery of that broadcast
+    /// (bench/README.md point 22). Must only queue, never wait or throw.
     /// </summary>
     public Action<CommandResult>? Answered { get; set; }
 
-    /// <summary>Gives the command its outcome, once: <see cref="Answered"/> first, then <see cref="Done"/>.</summary>
+    /// <summary>Gives the command its outcome, once: <see cref="Outcome"/> and <see cref="Answered"/>.</summary>
     public void Complete(CommandResult result)
     {
-        if (Interlocked.Exchange(ref completed, 1) == 1)
+        if (done.TrySetResult(result))
         {
-            return;
+            Answered?.Invoke(result);
         }
-
-        Answered?.Invoke(result);
-        Done.TrySetResult(result);
     }
 
     /// <summary>Whether the command may change messaging's copy of the room or its members (see <see cref="KnownRooms"/>).</summary>
@@ -196,7 +194,7 @@ internal sealed class RoomWriter
             List(command.RoomId);
         }
 
-        return command.Done.Task;
+        return command.Outcome;
     }
 
     private static Channel<RoomCommand> NewQueue(Guid roomId) =>
