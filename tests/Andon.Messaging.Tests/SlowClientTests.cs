@@ -42,6 +42,10 @@ public sealed class SlowClientTests(SmallQueueSystem system) : IClassFixture<Sma
         var gone = await reader.NextAsync(f => f.GetProperty("type").GetString() == "presence"
             && f.GetProperty("online").EnumerateArray().All(u => u.GetString() != Viewer), TimeSpan.FromSeconds(20));
         Assert.Contains(Admin, gone.GetProperty("online").EnumerateArray().Select(u => u.GetString()));
+
+        // The server let go of the stalled connection too: its socket ends (what was already on its
+        // way is read first) instead of a send to it waiting forever.
+        Assert.True(await EndsAsync(stalled, TimeSpan.FromSeconds(20)), "the server still holds the stalled client's connection");
         var delivered = reader.Received.Where(f => f.GetProperty("type").GetString() == "message").Select(f => f.GetProperty("message").GetProperty("sequence_number").GetInt64()).ToList();
         for (var i = delivered.Count; i < 120; i++)
         {
@@ -49,6 +53,28 @@ public sealed class SlowClientTests(SmallQueueSystem system) : IClassFixture<Sma
         }
 
         Assert.Equal(Enumerable.Range(0, 120).Select(i => delivered[0] + i), delivered);
+    }
+
+    private static async Task<bool> EndsAsync(TcpClient tcp, TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await tcp.GetStream().ReadAsync(buffer, timeout.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (IOException)
+        {
+            return true; // reset by the server
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -62,6 +62,10 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
         // The queue is read without the token: waiting with one that can be cancelled allocates a new
         // wait each time the queue runs empty, once a delivery in a busy room (bench/README.md point
         // 20). The token ends the loop by completing the queue instead.
+        // Frames are sent without it too: given a token that can be cancelled, the WebSocket takes its
+        // slow path for every frame, waiting for its send lock asynchronously and registering the token
+        // (bench/README.md point 23). A send stuck on a client that stopped reading still ends: Abort
+        // aborts the HTTP connection under the socket.
         using var stop = cancellationToken.Register(() => outgoing.Writer.TryComplete());
         try
         {
@@ -69,7 +73,7 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
             {
                 if (seq == 0)
                 {
-                    await Socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken);
+                    await Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                     continue;
                 }
 
@@ -85,11 +89,11 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
                     continue;
                 }
 
-                await Socket.SendAsync(frame, WebSocketMessageType.Text, true, cancellationToken);
+                await Socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                 lastSentSeq = seq;
                 while (held.Remove(lastSentSeq + 1, out var next))
                 {
-                    await Socket.SendAsync(next, WebSocketMessageType.Text, true, cancellationToken);
+                    await Socket.SendAsync(next, WebSocketMessageType.Text, true, CancellationToken.None);
                     lastSentSeq++;
                 }
 
