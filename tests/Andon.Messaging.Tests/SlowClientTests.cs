@@ -43,8 +43,8 @@ public sealed class SlowClientTests(SmallQueueSystem system) : IClassFixture<Sma
             && f.GetProperty("online").EnumerateArray().All(u => u.GetString() != Viewer), TimeSpan.FromSeconds(20));
         Assert.Contains(Admin, gone.GetProperty("online").EnumerateArray().Select(u => u.GetString()));
 
-        // The server let go of the stalled connection too: its socket ends (what was already on its
-        // way is read first) instead of a send to it waiting forever.
+        // The server let go of the stalled connection too: it is closed (what was already on its way
+        // is read first), not held open behind the sends it could not take.
         Assert.True(await EndsAsync(stalled, TimeSpan.FromSeconds(20)), "the server still holds the stalled client's connection");
         var delivered = reader.Received.Where(f => f.GetProperty("type").GetString() == "message").Select(f => f.GetProperty("message").GetProperty("sequence_number").GetInt64()).ToList();
         for (var i = delivered.Count; i < 120; i++)
