@@ -454,7 +454,7 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             {
                 if (socket is { State: WebSocketState.Open })
                 {
-                    run.Timeline?.Late(LoadRun.Micros(Stopwatch.GetTimestamp() - due));
+                    run.Timeline?.Late(index, LoadRun.Micros(Stopwatch.GetTimestamp() - due));
                     await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
                 }
                 else
@@ -704,7 +704,7 @@ internal sealed class AckTimeline(long start, TimeSpan duration)
     private readonly long[] over = new long[Windows(duration)];
     private readonly long[] max = new long[Windows(duration)];
     private readonly DateTimeOffset startedAt = DateTimeOffset.UtcNow + Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), start);
-    private readonly ConcurrentQueue<long> late = new();
+    private readonly Striped late = new();
 
     public void Record(long due, long micros)
     {
@@ -723,14 +723,14 @@ internal sealed class AckTimeline(long start, TimeSpan duration)
     }
 
     /// <summary>How late a message left the load generator after it was due (its own scheduling, counted in every latency).</summary>
-    public void Late(long micros) => late.Enqueue(micros);
+    public void Late(int who, long micros) => late.Record(who, micros);
 
     public void Print()
     {
-        var lateness = late.Order().ToArray();
-        if (lateness.Length > 0)
+        var lateness = late.Sum();
+        if (lateness.TotalCount > 0)
         {
-            Console.WriteLine($"sent after due: p50 {lateness[lateness.Length / 2] / 1000.0:0.00} ms, p90 {lateness[lateness.Length * 9 / 10] / 1000.0:0.00} ms, p99 {lateness[lateness.Length * 99 / 100] / 1000.0:0.00} ms, max {lateness[^1] / 1000.0:0.0} ms");
+            Console.WriteLine($"sent after due: p50 {lateness.GetValueAtPercentile(50) / 1000.0:0.00} ms, p90 {lateness.GetValueAtPercentile(90) / 1000.0:0.00} ms, p99 {lateness.GetValueAtPercentile(99) / 1000.0:0.00} ms, max {lateness.GetMaxValue() / 1000.0:0.0} ms");
         }
 
         var total = count.Sum();
