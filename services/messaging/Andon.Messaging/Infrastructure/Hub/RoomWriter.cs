@@ -119,16 +119,31 @@ internal abstract class RoomCommand(Guid roomId)
     /// Called with the outcome where it is known (on the writer's loop). A socket's ack is queued
     /// here right behind the broadcast of its message: a continuation of <see cref="Outcome"/> would
     /// wait its turn in the thread pool behind every member's delivery of that broadcast
-    /// (bench/README.md point 22). Must only queue, never wait or throw.
+    /// (bench/README.md point 22). Must only queue, never wait.
     /// </summary>
     public Action<CommandResult>? Answered { get; set; }
 
-    /// <summary>Gives the command its outcome, once: <see cref="Outcome"/> and <see cref="Answered"/>.</summary>
+    /// <summary>
+    /// Gives the command its outcome, once: <see cref="Outcome"/> and <see cref="Answered"/>. Called by
+    /// the writer's loop, after the commit too, so an answer that throws is contained here: it must
+    /// neither stop the loop nor send a stored batch back to be written again.
+    /// </summary>
     public void Complete(CommandResult result)
     {
-        if (done.TrySetResult(result))
+        if (!done.TrySetResult(result))
+        {
+            return;
+        }
+
+        try
         {
             Answered?.Invoke(result);
+        }
+#pragma warning disable CA1031 // Whatever failed, the outcome stands; the sender's socket is going away.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            // Nothing to undo: the command's work is done or refused whether its sender hears of it or not.
         }
     }
 
