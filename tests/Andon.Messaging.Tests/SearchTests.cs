@@ -154,6 +154,71 @@ public sealed class SearchTests(StandaloneSystem system)
         Assert.False(none.GetProperty("total_capped").GetBoolean());
     }
 
+    [Fact]
+    public async Task The_trigram_index_is_filled_behind_the_writer_in_its_own_file_and_a_search_sees_what_it_has_not_reached()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..6];
+        var room = await system.ReadyRoomAsync();
+        await using var owner = await system.Connect(room, Owner);
+        using var client = system.As(Owner);
+        var messages = $"Data Source={Path.Combine(system.DataFolder, "messaging.db")}";
+        var index = $"Data Source={Path.Combine(system.DataFolder, "messaging-search.db")}";
+
+        // messaging.db keeps no trigrams: no index table, no trigger writing one.
+        Assert.Equal(0L, await ScalarAsync(messages, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%fts%'"));
+
+        var old = await Send(owner, "i-0", $"{marker} 舊的文字");
+        var oldRow = await ScalarAsync(messages, $"SELECT rowid FROM messages WHERE upper(MessageId) = upper('{old.GetProperty("message_id").GetGuid()}')");
+        await IndexedAsync(index, oldRow);
+
+        // The indexer held (the test takes the index file's write lock): a send is still stored and
+        // acknowledged, and a search still finds a new message and an edit's new text.
+        await using (var hold = new SqliteConnection(index))
+        {
+            await hold.OpenAsync();
+            await using var held = hold.BeginTransaction();
+            var fresh = await Send(owner, "i-1", $"{marker} 新到的訊息");
+            await owner.SendJsonAsync(new { type = "edit_message", message_id = old.GetProperty("message_id").GetGuid(), content = $"{marker} 改過的內容" });
+            await owner.NextOfTypeAsync("message_edited");
+            var freshRow = await ScalarAsync(messages, $"SELECT rowid FROM messages WHERE upper(MessageId) = upper('{fresh.GetProperty("message_id").GetGuid()}')");
+            Assert.True(await ScalarAsync(index, "SELECT message_rowid FROM indexed") < freshRow);
+
+            Assert.Single((await SearchAsync(client, "新到的訊息", room)).GetProperty("items").EnumerateArray());
+            Assert.Single((await SearchAsync(client, "改過的內容", room)).GetProperty("items").EnumerateArray());
+            Assert.Equal(0, (await SearchAsync(client, "舊的文字", room)).GetProperty("total").GetInt32());
+            Assert.Equal(2, (await SearchAsync(client, marker, room)).GetProperty("total").GetInt32());
+            await held.RollbackAsync();
+
+            // Let go, the indexer catches up: both texts are in the index itself, and found the same.
+            await IndexedAsync(index, freshRow);
+            Assert.Equal(freshRow, await ScalarAsync(index, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"新到的訊息\"'"));
+            Assert.Equal(oldRow, await ScalarAsync(index, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"改過的內容\"'"));
+            Assert.Single((await SearchAsync(client, "新到的訊息", room)).GetProperty("items").EnumerateArray());
+            Assert.Single((await SearchAsync(client, "改過的內容", room)).GetProperty("items").EnumerateArray());
+            Assert.Equal(0, (await SearchAsync(client, "舊的文字", room)).GetProperty("total").GetInt32());
+        }
+    }
+
+    private static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits (up to 10 s) until the index file's mark has passed the message's rowid.</summary>
+    private static async Task IndexedAsync(string index, long rowid)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await ScalarAsync(index, "SELECT message_rowid FROM indexed") < rowid)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the search index did not reach rowid {rowid} in 10 s");
+            await Task.Delay(50);
+        }
+    }
+
     private static async Task<JsonElement> Send(WsClient client, string clientId, string content)
     {
         await client.SendMessageAsync(clientId, content);

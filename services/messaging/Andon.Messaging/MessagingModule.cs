@@ -43,6 +43,11 @@ public static class MessagingModule
         }
 
         builder.Services.AddSingleton<RoomWriter>();
+        if (DatabaseSetup.Provider(builder.Configuration) == DatabaseProvider.Sqlite)
+        {
+            builder.Services.AddHostedService<SearchIndexer>();
+        }
+
         builder.Services.AddSingleton<SendRateLimiter>();
         builder.AddBusConsumers(x =>
         {

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Andon.Messaging.Features.Search;
@@ -28,8 +29,9 @@ public sealed record SearchPage(IReadOnlyList<SearchHit> Items, int Total, bool 
 /// <remarks>
 /// Two queries (docs/decisions/0009-search-capped-total-and-trigram-index.md). First the keys of at most
 /// <see cref="TotalCap"/> + 1 matches, in no order, which stops as soon as that many are found; on
-/// SQLite a term of three or more characters is looked up in the trigram index (<c>messages_fts</c>)
-/// and only its candidates are read. If that found no more than the cap, the page is cut from those
+/// SQLite a term of three or more characters is looked up in the trigram index (<c>messages_fts</c>,
+/// in its own file, filled behind the writer by <see cref="SearchIndexer"/>) and only its candidates,
+/// with the messages the indexer has not reached yet, are read. If that found no more than the cap, the page is cut from those
 /// keys. If it found more, the page is the newest of the index's candidates when there are at most
 /// <see cref="SortCandidatesUpTo"/> of them, and otherwise (a frequent term, or no index) comes from
 /// walking the messages newest first by the (room, created) or (created) index, which stops after
@@ -88,7 +90,47 @@ public static class SearchEndpoint
             return ApiProblem.Validation(errors);
         }
 
-        var pattern = LikePattern.Containing(q!);
+        // On SQLite a term of three or more characters is looked up in the trigram index, whose file is
+        // attached to this request's connection for the request and detached before it goes back to
+        // the pool (TrigramIndex.AttachAsync says why).
+        var indexFile = db is SqliteMessagingDb ? TrigramIndex.FileFor(db.Database.GetConnectionString()) : null;
+        if (indexFile is null || !TrigramIndex.Covers(q!))
+        {
+            return await FindAsync(db, q!, roomId, take, skip, user, indexed: false, cancellationToken);
+        }
+
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        var connection = db.Database.GetDbConnection();
+        var attached = false;
+        try
+        {
+            await TrigramIndex.AttachAsync(connection, indexFile, cancellationToken);
+            attached = true;
+            return await FindAsync(db, q!, roomId, take, skip, user, indexed: true, cancellationToken);
+        }
+        finally
+        {
+            try
+            {
+                if (attached)
+                {
+                    await TrigramIndex.DetachAsync(connection);
+                }
+            }
+            catch (SqliteException)
+            {
+                // Still attached: this connection must not serve the writer. Closing it clears it
+                // from the pool instead of returning it.
+                SqliteConnection.ClearPool((SqliteConnection)connection);
+            }
+
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task<IResult> FindAsync(MessagingDb db, string q, Guid? roomId, int take, int skip, ClaimsPrincipal user, bool indexed, CancellationToken cancellationToken)
+    {
+        var pattern = LikePattern.Containing(q);
         var me = user.UserId();
         var admin = user.IsAdmin();
         IQueryable<Message> Matching(IQueryable<Message> source)
@@ -102,13 +144,20 @@ public static class SearchEndpoint
             return roomId is { } room ? hits.Where(m => m.RoomId == room) : hits;
         }
 
-        // Candidates from the trigram index where there is one for the term; the LIKE above still
-        // decides, so the index only narrows what is read. CROSS JOIN keeps the index as the outer
-        // loop (SQLite would otherwise walk the room's messages and probe the index for each).
-        var indexed = db is SqliteMessagingDb && TrigramIndex.Covers(q!);
-        var phrase = TrigramIndex.Phrase(q!);
+        // Candidates from the trigram index where there is one for the term, and every message the
+        // indexer has not reached yet (stored or edited past search.indexed): a search sees every
+        // message stored before it, however far behind the indexer is. The LIKE above still decides,
+        // so the index only narrows what is read. CROSS JOIN keeps the candidates as the outer loop
+        // (SQLite would otherwise walk the room's messages and probe the index for each).
+        var phrase = TrigramIndex.Phrase(q);
         var candidates = indexed
-            ? db.Messages.FromSql($"SELECT messages.* FROM messages_fts CROSS JOIN messages ON messages.rowid = messages_fts.rowid WHERE messages_fts MATCH {phrase}")
+            ? db.Messages.FromSql($"""
+                SELECT messages.* FROM (
+                    SELECT rowid AS r FROM search.messages_fts WHERE messages_fts MATCH {phrase}
+                    UNION SELECT rowid FROM messages WHERE rowid > (SELECT message_rowid FROM search.indexed)
+                    UNION SELECT m.rowid FROM message_edits e JOIN messages m ON m.MessageId = e.MessageId WHERE e.Id > (SELECT edit_id FROM search.indexed)
+                ) AS c CROSS JOIN messages ON messages.rowid = c.r
+                """)
             : db.Messages;
         var keys = await Matching(candidates.AsNoTracking())
             .Select(m => new MatchKey(m.MessageId, m.CreatedAt, m.SequenceNumber))
@@ -138,7 +187,7 @@ public static class SearchEndpoint
             if (indexed)
             {
                 var found = await db.Database
-                    .SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {phrase} LIMIT {SortCandidatesUpTo + 1})")
+                    .SqlQuery<long>($"SELECT COUNT(*) AS \"Value\" FROM (SELECT rowid FROM search.messages_fts WHERE messages_fts MATCH {phrase} LIMIT {SortCandidatesUpTo + 1})")
                     .SingleAsync(cancellationToken);
                 var stored = await db.Database.SqlQuery<long>($"SELECT COALESCE(MAX(rowid), 0) AS \"Value\" FROM messages").SingleAsync(cancellationToken);
                 sortCandidates = found <= SortCandidatesUpTo && found < WalkDistrust * (skip + take) * stored / Math.Max(found, 1);
@@ -152,7 +201,7 @@ public static class SearchEndpoint
         var titles = await db.Rooms.AsNoTracking().Where(r => roomIds.Contains(r.RoomId)).ToDictionaryAsync(r => r.RoomId, r => r.Title, cancellationToken);
         var pageIds = page.Select(m => m.MessageId).ToList();
         var reactions = (await db.Reactions.AsNoTracking().Where(r => pageIds.Contains(r.MessageId)).ToListAsync(cancellationToken)).ToLookup(r => r.MessageId);
-        var items = page.Select(m => new SearchHit(MessageDto.From(m, reactions[m.MessageId]), m.RoomId, titles.GetValueOrDefault(m.RoomId, ""), Highlight(m.Content, q!.Trim()))).ToList();
+        var items = page.Select(m => new SearchHit(MessageDto.From(m, reactions[m.MessageId]), m.RoomId, titles.GetValueOrDefault(m.RoomId, ""), Highlight(m.Content, q.Trim()))).ToList();
         return TypedResults.Ok(new SearchPage(items, capped ? TotalCap : keys.Count, capped));
     }
 
