@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Andon.Messaging.Features.Search;
+using Andon.Messaging.Infrastructure.Persistence;
 using Andon.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using static Andon.Testing.StandaloneSystem;
 
 namespace Andon.Messaging.Tests;
@@ -196,6 +199,56 @@ public sealed class SearchTests(StandaloneSystem system)
             Assert.Single((await SearchAsync(client, "新到的訊息", room)).GetProperty("items").EnumerateArray());
             Assert.Single((await SearchAsync(client, "改過的內容", room)).GetProperty("items").EnumerateArray());
             Assert.Equal(0, (await SearchAsync(client, "舊的文字", room)).GetProperty("total").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task An_index_ahead_of_the_messages_is_emptied_and_built_again()
+    {
+        var folder = AndonHosts.TemporaryFolder();
+        var messages = $"Data Source={Path.Combine(folder, "messaging.db")}";
+        var file = Path.Combine(folder, "messaging-search.db");
+        await using (var db = new SqliteMessagingDb(new DbContextOptionsBuilder<SqliteMessagingDb>().UseSqlite(messages).Options))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        await StoreAsync(messages, "設備溫度上升", "壓力異常警報", "輸送帶停止");
+        await using (var indexer = await SearchIndexer.OpenAsync(messages, file, CancellationToken.None))
+        {
+            Assert.Equal(3, await SearchIndexer.IndexNextAsync(indexer, CancellationToken.None));
+        }
+
+        // messaging.db put back from an older copy: the three are gone, and a new message is numbered
+        // 1 again, below the index's mark. Opened again, the indexer starts over and indexes it.
+        await ScalarAsync(messages, "DELETE FROM messages");
+        await StoreAsync(messages, "新的訊息內容");
+        await using (var indexer = await SearchIndexer.OpenAsync(messages, file, CancellationToken.None))
+        {
+            Assert.Equal(1, await SearchIndexer.IndexNextAsync(indexer, CancellationToken.None));
+        }
+
+        var index = $"Data Source={file}";
+        Assert.Equal(1L, await ScalarAsync(index, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"新的訊息\"'"));
+        Assert.Equal(0L, await ScalarAsync(index, "SELECT COUNT(*) FROM messages_fts WHERE messages_fts MATCH '\"溫度上升\"'"));
+        Assert.Equal(1L, await ScalarAsync(index, "SELECT message_rowid FROM indexed"));
+    }
+
+    private static async Task StoreAsync(string messages, params string[] contents)
+    {
+        foreach (var content in contents)
+        {
+            await using var connection = new SqliteConnection(messages);
+            await connection.OpenAsync();
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = """
+                INSERT INTO messages (MessageId, RoomId, SequenceNumber, SenderId, SenderName, MessageType, Content, Mentions, FileId, Metadata, ClientId, CreatedAt, EditedAt, DeletedAt, SearchText)
+                VALUES (upper($id), upper($room), (SELECT COUNT(*) + 1 FROM messages), 'u', 'U', 'text', $content, '[]', NULL, NULL, $id, 0, NULL, NULL, $content);
+                """;
+            insert.Parameters.AddWithValue("$id", Guid.NewGuid().ToString());
+            insert.Parameters.AddWithValue("$room", Guid.Empty.ToString());
+            insert.Parameters.AddWithValue("$content", content);
+            await insert.ExecuteNonQueryAsync();
         }
     }
 

@@ -38,18 +38,7 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
         // Made before the host serves, so a search finds the index's tables from the first request.
         if (TrigramIndex.FileFor(messages) is { } file)
         {
-            connection = new SqliteConnection(new SqliteConnectionStringBuilder(messages) { Pooling = false }.ToString());
-            await connection.OpenAsync(cancellationToken);
-            await TrigramIndex.AttachAsync(connection, file, cancellationToken);
-            await using var create = connection.CreateCommand();
-            create.CommandText = """
-                PRAGMA search.journal_mode = WAL;
-                PRAGMA search.synchronous = NORMAL;
-                CREATE VIRTUAL TABLE IF NOT EXISTS search.messages_fts USING fts5(SearchText, content='', contentless_delete=1, tokenize='trigram case_sensitive 1');
-                CREATE TABLE IF NOT EXISTS search.indexed (id INTEGER PRIMARY KEY CHECK (id = 1), message_rowid INTEGER NOT NULL, edit_id INTEGER NOT NULL);
-                INSERT OR IGNORE INTO search.indexed VALUES (1, 0, 0);
-                """;
-            await create.ExecuteNonQueryAsync(cancellationToken);
+            connection = await OpenAsync(messages!, file, cancellationToken);
         }
 
         await base.StartAsync(cancellationToken);
@@ -94,6 +83,51 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
     {
         connection?.Dispose();
         base.Dispose();
+    }
+
+    /// <summary>
+    /// The indexer's connection: the messages' database with the index's file attached, its tables
+    /// made if missing. An index whose mark is past the messages (messaging.db restored from an older
+    /// copy, or renumbered by a VACUUM) is emptied and built again: its rowids no longer name those
+    /// messages, and new messages would be numbered below its mark, never indexed.
+    /// </summary>
+    internal static async Task<SqliteConnection> OpenAsync(string messages, string file, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(messages) { Pooling = false }.ToString());
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await TrigramIndex.AttachAsync(connection, file, cancellationToken);
+            await using var create = connection.CreateCommand();
+            create.CommandText = """
+                PRAGMA search.journal_mode = WAL;
+                PRAGMA search.synchronous = NORMAL;
+                CREATE VIRTUAL TABLE IF NOT EXISTS search.messages_fts USING fts5(SearchText, content='', contentless_delete=1, tokenize='trigram case_sensitive 1');
+                CREATE TABLE IF NOT EXISTS search.indexed (id INTEGER PRIMARY KEY CHECK (id = 1), message_rowid INTEGER NOT NULL, edit_id INTEGER NOT NULL);
+                INSERT OR IGNORE INTO search.indexed VALUES (1, 0, 0);
+                """;
+            await create.ExecuteNonQueryAsync(cancellationToken);
+            create.CommandText = """
+                SELECT message_rowid > (SELECT COALESCE(MAX(rowid), 0) FROM main.messages)
+                    OR edit_id > (SELECT COALESCE(MAX(Id), 0) FROM main.message_edits)
+                FROM search.indexed;
+                """;
+            if (Convert.ToInt64(await create.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1)
+            {
+                create.CommandText = """
+                    INSERT INTO search.messages_fts (messages_fts) VALUES ('delete-all');
+                    UPDATE search.indexed SET message_rowid = 0, edit_id = 0;
+                    """;
+                await create.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>One batch: returns how many stored messages it indexed (edits not counted).</summary>
