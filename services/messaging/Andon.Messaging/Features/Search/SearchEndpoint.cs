@@ -30,12 +30,12 @@ public sealed record SearchPage(IReadOnlyList<SearchHit> Items, int Total, bool 
 /// Two queries (docs/decisions/0009-search-capped-total-and-trigram-index.md). First the keys of at most
 /// <see cref="TotalCap"/> + 1 matches, in no order, which stops as soon as that many are found; on
 /// SQLite a term of three or more characters is looked up in the trigram index (<c>messages_fts</c>,
-/// in its own file, filled behind the writer by <see cref="SearchIndexer"/>) and only its candidates,
-/// with the messages the indexer has not reached yet, are read. If that found no more than the cap, the page is cut from those
-/// keys. If it found more, the page is the newest of the index's candidates when there are at most
-/// <see cref="SortCandidatesUpTo"/> of them, and otherwise (a frequent term, or no index) comes from
-/// walking the messages newest first by the (room, created) or (created) index, which stops after
-/// offset + limit matches.
+/// in its own file, filled behind the writer by <see cref="SearchIndexer"/>) and only its
+/// candidates, with the messages the indexer has not reached yet, are read. If that found no more
+/// than the cap, the page is cut from those keys. If it found more, the page is the newest of the
+/// index's candidates when there are at most <see cref="SortCandidatesUpTo"/> of them, and otherwise
+/// (a frequent term, or no index) comes from walking the messages newest first by the (room,
+/// created) or (created) index, which stops after offset + limit matches.
 /// </remarks>
 public static class SearchEndpoint
 {
@@ -101,26 +101,22 @@ public static class SearchEndpoint
 
         await db.Database.OpenConnectionAsync(cancellationToken);
         var connection = db.Database.GetDbConnection();
-        var attached = false;
         try
         {
             await TrigramIndex.AttachAsync(connection, indexFile, cancellationToken);
-            attached = true;
             return await FindAsync(db, q!, roomId, take, skip, user, indexed: true, cancellationToken);
         }
         finally
         {
             try
             {
-                if (attached)
-                {
-                    await TrigramIndex.DetachAsync(connection);
-                }
+                // Also after an attach that threw: it may have attached before it was cancelled.
+                await TrigramIndex.DetachAsync(connection);
             }
             catch (SqliteException)
             {
-                // Still attached: this connection must not serve the writer. Closing it clears it
-                // from the pool instead of returning it.
+                // Whether the file is still attached is unknown, and the writer must not get this
+                // connection: closing it clears it from the pool instead of returning it.
                 SqliteConnection.ClearPool((SqliteConnection)connection);
             }
 
