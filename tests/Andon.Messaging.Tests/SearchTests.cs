@@ -192,8 +192,10 @@ public sealed class SearchTests(StandaloneSystem system)
             Assert.Equal(2, (await SearchAsync(client, marker, room)).GetProperty("total").GetInt32());
             await held.RollbackAsync();
 
-            // Let go, the indexer catches up: both texts are in the index itself, and found the same.
-            await IndexedAsync(index, freshRow);
+            // Let go, the indexer catches up with both marks (a batch that read before the edit
+            // passes the message first, the edit follows in the next): both texts are in the index
+            // itself, and found the same.
+            await IndexedAsync(index, freshRow, await ScalarAsync(messages, "SELECT MAX(Id) FROM message_edits"));
             Assert.Equal(freshRow, await ScalarAsync(index, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"新到的訊息\"'"));
             Assert.Equal(oldRow, await ScalarAsync(index, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"改過的內容\"'"));
             Assert.Single((await SearchAsync(client, "新到的訊息", room)).GetProperty("items").EnumerateArray());
@@ -261,13 +263,13 @@ public sealed class SearchTests(StandaloneSystem system)
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Waits (up to 10 s) until the index file's mark has passed the message's rowid.</summary>
-    private static async Task IndexedAsync(string index, long rowid)
+    /// <summary>Waits (up to 10 s) until the index file's marks have reached the message's rowid and the edit's id.</summary>
+    private static async Task IndexedAsync(string index, long rowid, long editId = 0)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (await ScalarAsync(index, "SELECT message_rowid FROM indexed") < rowid)
+        while (await ScalarAsync(index, $"SELECT message_rowid >= {rowid} AND edit_id >= {editId} FROM indexed") == 0)
         {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the search index did not reach rowid {rowid} in 10 s");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the search index did not reach rowid {rowid} and edit {editId} in 10 s");
             await Task.Delay(50);
         }
     }
