@@ -67,7 +67,7 @@ public sealed class OutboxSignal<TDb> : SaveChangesInterceptor, IDbTransactionIn
 /// <summary>
 /// Publishes committed outbox rows in order and marks them dispatched. When the broker is down it
 /// keeps the rows and retries with a growing pause; rows are only marked after the broker took them
-/// (one write per batch of up to 100; a batch that was not full lets the next gather for
+/// (one write per batch of up to 1,000; a batch that was not full lets the next gather for
 /// <see cref="Gather"/>), so a crash in between publishes them twice and consumers de-duplicate on
 /// <c>event_id</c>.
 /// </summary>

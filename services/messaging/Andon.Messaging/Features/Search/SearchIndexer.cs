@@ -136,7 +136,7 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
         // Deferred, not Microsoft.Data.Sqlite's default BEGIN IMMEDIATE, which would take the write
         // lock of every attached file, messaging.db's too: here the first write takes the index's alone.
         await using var transaction = connection.BeginTransaction(deferred: true);
-        long from = 0, edits = 0, to = 0, lastEdit = 0, count = 0;
+        long from, edits, to, lastEdit, count;
         await using (var read = Command(connection, transaction, """
             SELECT message_rowid, edit_id FROM search.indexed;
             SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM (SELECT rowid FROM main.messages WHERE rowid > (SELECT message_rowid FROM search.indexed) ORDER BY rowid LIMIT $batch);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text;
 using Microsoft.Data.Sqlite;
@@ -37,8 +38,15 @@ internal static class TrigramIndex
     public static string Phrase(string term) =>
         new StringBuilder("\"").Append(term.Trim().ToLowerInvariant().Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"').ToString();
 
+    // A search asks for the file of its context's connection string on every request; it is worked
+    // out once a connection string.
+    private static readonly ConcurrentDictionary<string, string?> Files = new();
+
     /// <summary>The index's file for the messages' SQLite connection string: <c>x.db</c> → <c>x-search.db</c> in the same folder; none for a database in memory.</summary>
-    public static string? FileFor(string? connectionString)
+    public static string? FileFor(string? connectionString) =>
+        connectionString is null ? null : Files.GetOrAdd(connectionString, Locate);
+
+    private static string? Locate(string connectionString)
     {
         var sqlite = new SqliteConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(sqlite.DataSource) || sqlite.DataSource == ":memory:" || sqlite.Mode == SqliteOpenMode.Memory)
