@@ -9,7 +9,8 @@ namespace Andon.Messaging.Features.Search;
 
 /// <summary>
 /// Fills SQLite's trigram index (<see cref="TrigramIndex"/>) behind the room writer, in the index's
-/// own file: every 100 ms, or at once after a full batch, the messages stored since the last batch
+/// own file: every 100 ms while messages come (the pause doubling up to 2 s while none do), or at
+/// once after a full batch, the messages stored since the last batch
 /// (by rowid) and those edited since (by <c>message_edits</c>' id), up to <see cref="BatchSize"/>, in
 /// one transaction that also moves <c>search.indexed</c> on. The writer's transactions no longer
 /// write trigrams, and never wait for this: it reads <c>messaging.db</c> at a snapshot and locks
@@ -24,6 +25,10 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
     public const int BatchSize = 2000;
 
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
+
+    // A quiet server reads messaging.db for new messages every 2 s, not 10 times a second; a search
+    // meanwhile reads the few messages past the mark itself.
+    private static readonly TimeSpan IdlePause = TimeSpan.FromSeconds(2);
 
     private SqliteConnection? connection;
 
@@ -51,6 +56,7 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
             return;
         }
 
+        var pause = Pause;
         while (!stoppingToken.IsCancellationRequested)
         {
             var indexed = 0;
@@ -67,9 +73,10 @@ internal sealed class SearchIndexer(IServiceScopeFactory scopes, ILogger<SearchI
 
             if (indexed < BatchSize)
             {
+                pause = indexed > 0 ? Pause : TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, IdlePause.Ticks));
                 try
                 {
-                    await Task.Delay(Pause, stoppingToken);
+                    await Task.Delay(pause, stoppingToken);
                 }
                 catch (OperationCanceledException)
                 {

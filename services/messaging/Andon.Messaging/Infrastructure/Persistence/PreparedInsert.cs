@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -11,34 +12,39 @@ namespace Andon.Messaging.Infrastructure.Persistence;
 /// One <c>INSERT</c> of an entity's row, built from the context's model (table, columns, value
 /// conversions and parameter types, exactly as <c>SaveChanges</c> would write them), prepared once
 /// and run once a row inside the context's transaction. SQLite parses every statement of a
-/// <c>SaveChanges</c> batch anew; for a message row, with its indexes and search trigger, that parse
+/// <c>SaveChanges</c> batch anew; for a message row, with its indexes (and then a search trigger), that parse
 /// cost more than the insert (docs/decisions/0015-prepared-inserts-for-the-room-writer.md).
 /// Integer keys the database numbers are left to the database.
 /// </summary>
 internal sealed class PreparedInsert<T> : IDisposable
     where T : class
 {
+    // The statement and its columns, worked out once a model (the writer builds an insert a table a
+    // transaction; walking the model and writing the SQL each time was most of what that allocated).
+    private static readonly ConditionalWeakTable<IModel, Shape> Shapes = [];
+
     private readonly DbCommand command;
     private readonly (IClrPropertyGetter Getter, DbParameter Parameter, ValueConverter? Converter)[] columns;
 
     public PreparedInsert(DbContext db)
     {
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = db.GetService<ISqlGenerationHelper>();
+        if (!Shapes.TryGetValue(db.Model, out var shape))
+        {
+            shape = Shape.Of(db);
+            Shapes.AddOrUpdate(db.Model, shape);
+        }
+
         command = db.Database.GetDbConnection().CreateCommand();
         command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var properties = entity.GetProperties().Where(p => !(p.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && p.ClrType == typeof(long))).ToList();
-        columns = [.. properties.Select((p, i) =>
+        command.CommandText = shape.Sql;
+        columns = new (IClrPropertyGetter, DbParameter, ValueConverter?)[shape.Columns.Length];
+        for (var i = 0; i < columns.Length; i++)
         {
-            var mapping = (RelationalTypeMapping)p.GetRelationalTypeMapping();
-            var parameter = mapping.CreateParameter(command, $"@p{i}", null, p.IsNullable);
+            var column = shape.Columns[i];
+            var parameter = column.Mapping.CreateParameter(command, column.Parameter, null, column.Nullable);
             command.Parameters.Add(parameter);
-            return (p.GetGetter(), parameter, mapping.Converter);
-        })];
-        var names = string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)));
-        var values = string.Join(", ", columns.Select(c => c.Parameter.ParameterName));
-        command.CommandText = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})";
+            columns[i] = (column.Getter, parameter, column.Mapping.Converter);
+        }
     }
 
     public async Task InsertAsync(T row, CancellationToken cancellationToken)
@@ -53,4 +59,21 @@ internal sealed class PreparedInsert<T> : IDisposable
     }
 
     public void Dispose() => command.Dispose();
+
+    private sealed record Column(string Parameter, IClrPropertyGetter Getter, RelationalTypeMapping Mapping, bool Nullable);
+
+    private sealed record Shape(string Sql, Column[] Columns)
+    {
+        public static Shape Of(DbContext db)
+        {
+            var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model.");
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            var sql = db.GetService<ISqlGenerationHelper>();
+            var properties = entity.GetProperties().Where(p => !(p.ValueGenerated.HasFlag(ValueGenerated.OnAdd) && p.ClrType == typeof(long))).ToList();
+            Column[] columns = [.. properties.Select((p, i) => new Column($"@p{i}", p.GetGetter(), (RelationalTypeMapping)p.GetRelationalTypeMapping(), p.IsNullable))];
+            var names = string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)));
+            var values = string.Join(", ", columns.Select(c => c.Parameter));
+            return new Shape($"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})", columns);
+        }
+    }
 }
