@@ -10,9 +10,9 @@ namespace Andon.Messaging.Features.Search;
 /// <summary>
 /// Fills SQLite's trigram index (<see cref="TrigramIndex"/>) behind the room writer, in the index's
 /// own file: every 100 ms while messages come (the pause doubling up to 2 s while none do), or at
-/// once after a full batch, the messages stored since the last batch
-/// (by rowid) and those edited since (by <c>message_edits</c>' id), up to <see cref="BatchSize"/>, in
-/// one transaction that also moves <c>search.indexed</c> on. The writer's transactions no longer
+/// once after a full batch, the messages stored since the last batch (by rowid) and those edited
+/// since (by <c>message_edits</c>' id), up to <see cref="BatchSize"/>, in one transaction that also
+/// moves <c>search.indexed</c> on. The writer's transactions no longer
 /// write trigrams, and never wait for this: it reads <c>messaging.db</c> at a snapshot and locks
 /// only the index's file. A search stays exact meanwhile by also reading what is past
 /// <c>search.indexed</c> (<see cref="SearchEndpoint"/>). The index's file is synced less than the
