@@ -68,6 +68,9 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Equal(3L, await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"DispatchedAt\" IS NULL"));
         Assert.Equal(0, await ReceivedCount("held-"));
 
+        // A publish that failed is written down on its row: one more attempt and why.
+        await WaitUntil(async () => await database.ScalarAsync<long>("SELECT count(*) FROM outbox_messages WHERE \"DispatchedAt\" IS NULL AND \"Attempts\" > 0 AND \"LastError\" IS NOT NULL") > 0, TimeSpan.FromSeconds(60));
+
         broker.Start();
 
         await WaitUntil(async () => await ReceivedCount("held-") == 3, TimeSpan.FromSeconds(90));
@@ -146,6 +149,65 @@ public sealed class OutboxTests : IAsyncLifetime
         // Each write is followed by a pause of Gather: at most one a Gather while the commits came, and one after.
         Assert.True(writes <= (long)(elapsed / OutboxDispatcher<LedgerDb>.Gather) + 2, $"{writes} writes for 40 commits in {elapsed.TotalMilliseconds:F0} ms");
     }
+
+    [Fact]
+    public async Task Published_rows_older_than_a_week_are_deleted_oldest_first_and_waiting_rows_never()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LedgerDb>();
+
+        // Three published eight days ago, one yesterday, one not yet: a delete of at most two takes
+        // the two oldest, the next the third, and then there is nothing more to take.
+        var old = await AddRowsAsync(db, 3, now.AddDays(-8));
+        var recent = await AddRowsAsync(db, 1, now.AddDays(-1));
+        var waiting = await AddRowsAsync(db, 1, dispatchedAt: null);
+        var before = now - OutboxDispatcher<LedgerDb>.KeepDispatched;
+        Assert.Equal(2, await db.DeleteDispatchedAsync(before, 2, CancellationToken.None));
+        Assert.Equal([old[2]], await Remaining(db, old));
+        Assert.Equal(1, await db.DeleteDispatchedAsync(before, 2, CancellationToken.None));
+        Assert.Equal(0, await db.DeleteDispatchedAsync(before, 2, CancellationToken.None));
+        Assert.Equal(recent, await Remaining(db, recent));
+        Assert.Equal(waiting, await Remaining(db, waiting)); // (published meanwhile by the host's dispatcher, or not: kept)
+
+        // A dispatcher deletes old rows as it starts (and every hour after).
+        var older = await AddRowsAsync(db, 5, now.AddDays(-30));
+        var services = host.Services;
+        using var dispatcher = new OutboxDispatcher<LedgerDb>(
+            services.GetRequiredService<IServiceScopeFactory>(),
+            services.GetRequiredService<IBus>(),
+            services.GetRequiredService<OutboxSignal<LedgerDb>>(),
+            services.GetRequiredService<Persistence.SqliteWriteGate<LedgerDb>>(),
+            TimeProvider.System,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxDispatcher<LedgerDb>>.Instance);
+        await dispatcher.StartAsync(CancellationToken.None);
+        await WaitUntil(async () => (await Remaining(db, older)).Count == 0, TimeSpan.FromSeconds(30));
+        await dispatcher.StopAsync(CancellationToken.None);
+        Assert.Equal(recent, await Remaining(db, recent));
+    }
+
+    private static async Task<List<long>> AddRowsAsync(LedgerDb db, int count, DateTimeOffset? dispatchedAt)
+    {
+        var rows = Enumerable.Range(0, count).Select(i =>
+        {
+            var row = OutboxModel.OutboxRow(Event("row-" + i));
+            row.DispatchedAt = dispatchedAt;
+            return row;
+        }).ToList();
+
+        // Straight into the table: SaveChanges would wake the host's dispatcher for rows it need not see.
+        foreach (var row in rows)
+        {
+            row.Id = await db.Database.SqlQuery<long>(
+                $"INSERT INTO outbox_messages (\"EventId\", \"Type\", \"Payload\", \"OccurredAt\", \"DispatchedAt\", \"Attempts\") VALUES ({row.EventId}, {row.Type}, {row.Payload}, {row.OccurredAt}, {row.DispatchedAt}, 0) RETURNING \"Id\" AS \"Value\"")
+                .AsAsyncEnumerable().SingleAsync();
+        }
+
+        return [.. rows.Select(r => r.Id)];
+    }
+
+    private static Task<List<long>> Remaining(LedgerDb db, List<long> ids) =>
+        db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id)).OrderBy(m => m.Id).Select(m => m.Id).ToListAsync();
 
     private static UserSignedIn Event(string name) =>
         new(Guid.NewGuid(), DateTimeOffset.UtcNow, name + "@outbox.test", name, null, null, null, false);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Text.Json;
 using Andon.BuildingBlocks.Hosting;
@@ -97,14 +98,35 @@ public sealed class OutboxDispatcher<TDb>(
     /// </summary>
     public static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(15);
+    private static readonly ConcurrentDictionary<string, Type> EventTypes = new();
+
+    /// <summary>
+    /// How long a published row is kept (for looking into what was sent when). Older ones are
+    /// deleted when the dispatcher starts and every <see cref="PruneEvery"/> after that: the outbox
+    /// holds a row a message, and kept for ever it grew the service's database by as much again as
+    /// its messages.
+    /// </summary>
+    public static readonly TimeSpan KeepDispatched = TimeSpan.FromDays(7);
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    /// <summary>Rows a delete statement takes at most: on SQLite each holds the file's one write lock.</summary>
+    private const int PruneBatch = 2000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = TimeSpan.FromMilliseconds(250);
+        var nextPrune = clock.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (clock.GetUtcNow() >= nextPrune)
+                {
+                    // A full delete leaves more: the next turn takes another, after a batch is published.
+                    var more = await PruneAsync(stoppingToken) == PruneBatch;
+                    nextPrune = more ? clock.GetUtcNow() : clock.GetUtcNow() + PruneEvery;
+                }
+
                 var (published, pending) = await DispatchBatchAsync(stoppingToken);
                 backoff = TimeSpan.FromMilliseconds(250);
                 if (pending)
@@ -140,7 +162,9 @@ public sealed class OutboxDispatcher<TDb>(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TDb>();
+        // Untracked: a published row is only marked by the statement below; a failed one is attached.
         var batch = await db.Set<OutboxMessage>()
+            .AsNoTracking()
             .Where(m => m.DispatchedAt == null)
             .OrderBy(m => m.Id)
             .Take(BatchSize)
@@ -148,8 +172,8 @@ public sealed class OutboxDispatcher<TDb>(
         var published = 0;
         foreach (var message in batch)
         {
-            var type = typeof(IIntegrationEvent).Assembly.GetType(message.Type)
-                ?? throw new InvalidOperationException($"Unknown integration event type {message.Type}.");
+            var type = EventTypes.GetOrAdd(message.Type, name => typeof(IIntegrationEvent).Assembly.GetType(name)
+                ?? throw new InvalidOperationException($"Unknown integration event type {name}."));
             var payload = JsonSerializer.Deserialize(message.Payload, type, AndonJson.Options)!;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(PublishTimeout);
@@ -159,6 +183,7 @@ public sealed class OutboxDispatcher<TDb>(
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                db.Attach(message);
                 message.Attempts++;
                 message.LastError = ex.GetType().Name + ": " + ex.Message;
                 using (await writeGate.EnterAsync(db, CancellationToken.None))
@@ -184,6 +209,16 @@ public sealed class OutboxDispatcher<TDb>(
         }
 
         return (published, batch.Count == BatchSize);
+    }
+
+    private async Task<int> PruneAsync(CancellationToken stoppingToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TDb>();
+        using (await writeGate.EnterAsync(db, stoppingToken))
+        {
+            return await db.DeleteDispatchedAsync(clock.GetUtcNow() - KeepDispatched, PruneBatch, stoppingToken);
+        }
     }
 
     /// <summary>

@@ -54,6 +54,26 @@ public static class OutboxModel
         db.Set<OutboxMessage>().Add(OutboxRow(integrationEvent));
     }
 
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> rows published before <paramref name="before"/>, oldest
+    /// first; rows not yet published are never touched. The times are compared here, not in SQL:
+    /// on SQLite a service may keep them as text, which EF Core does not compare.
+    /// </summary>
+    public static async Task<int> DeleteDispatchedAsync(this DbContext db, DateTimeOffset before, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var oldest = await db.Set<OutboxMessage>()
+            .Where(m => m.DispatchedAt != null)
+            .OrderBy(m => m.Id)
+            .Take(limit)
+            .Select(m => new { m.Id, m.DispatchedAt })
+            .ToListAsync(cancellationToken);
+        var ids = oldest.Where(m => m.DispatchedAt < before).Select(m => m.Id).ToList();
+        return ids.Count == 0
+            ? 0
+            : await db.Set<OutboxMessage>().Where(m => ids.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
+    }
+
     /// <summary>The outbox row of an integration event, for a writer that stores its rows itself.</summary>
     public static OutboxMessage OutboxRow<TEvent>(TEvent integrationEvent)
         where TEvent : class, IIntegrationEvent
