@@ -104,7 +104,7 @@ public sealed class OutboxDispatcher<TDb>(
     /// How long a published row is kept (for looking into what was sent when). Older ones are
     /// deleted when the dispatcher starts and every <see cref="PruneEvery"/> after that: the outbox
     /// holds a row a message, and kept for ever it grew the service's database by as much again as
-    /// its messages.
+    /// its messages (ADR 0020).
     /// </summary>
     public static readonly TimeSpan KeepDispatched = TimeSpan.FromDays(7);
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
