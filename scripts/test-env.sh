@@ -296,6 +296,9 @@ SQL
                 >"$ANDON_ENV_DIR/npm-install.log" 2>&1 ||
                 { cat "$ANDON_ENV_DIR/npm-install.log" >&2; fail "npm install s3rver@3.7.1 failed"; }
         fi
+        # Started here, so no run is using what earlier runs uploaded (it grew to 455 MB on a
+        # machine that ran the tests for days): each start begins with an empty bucket.
+        rm -rf "$ANDON_ENV_DIR/s3"
         mkdir -p "$ANDON_ENV_DIR/s3"
         # setsid + nohup: the server outlives this shell and its terminal.
         (
