@@ -211,13 +211,22 @@ public sealed class OutboxDispatcher<TDb>(
         return (published, batch.Count == BatchSize);
     }
 
+    /// <summary>The rows deleted; a failure is logged and tried again an hour later, never in the way of publishing.</summary>
     private async Task<int> PruneAsync(CancellationToken stoppingToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<TDb>();
-        using (await writeGate.EnterAsync(db, stoppingToken))
+        try
         {
-            return await db.DeleteDispatchedAsync(clock.GetUtcNow() - KeepDispatched, PruneBatch, stoppingToken);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TDb>();
+            using (await writeGate.EnterAsync(db, stoppingToken))
+            {
+                return await db.DeleteDispatchedAsync(clock.GetUtcNow() - KeepDispatched, PruneBatch, stoppingToken);
+            }
+        }
+        catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Outbox of {Context} could not delete its old published rows; trying again in {Pause}", typeof(TDb).Name, PruneEvery);
+            return 0;
         }
     }
 
