@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -15,4 +16,20 @@ public static class SqliteConventions
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
     }
+
+    private static readonly DateTimeOffsetToBinaryConverter Times = new();
+
+    /// <summary>
+    /// Rows as one JSON array, for one statement over many rows through <c>json_each</c> (ADR 0012,
+    /// ADR 0019), each value as EF Core stores it on SQLite in a context with
+    /// <see cref="StoreDateTimeOffsetsAsNumbers"/>: a <see cref="Guid"/> as upper-case text, a
+    /// <see cref="DateTimeOffset"/> as its number, anything else as it is.
+    /// </summary>
+    public static string JsonRows(IEnumerable<object[]> rows) =>
+        JsonSerializer.Serialize(rows.Select(row => row.Select(value => value switch
+        {
+            Guid id => id.ToString().ToUpperInvariant(),
+            DateTimeOffset at => Times.ConvertToProvider(at),
+            _ => value,
+        })));
 }

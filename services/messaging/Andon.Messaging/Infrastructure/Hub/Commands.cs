@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Andon.BuildingBlocks.Outbox;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Contracts;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Persistence;
@@ -19,7 +20,7 @@ internal sealed record Actor(string UserId, string DisplayName, bool IsAdmin);
 internal static class RoomPairs
 {
     public static string Json(IEnumerable<(Guid RoomId, string Key)> pairs) =>
-        JsonSerializer.Serialize(pairs.Select(p => new[] { p.RoomId.ToString().ToUpperInvariant(), p.Key }));
+        SqliteConventions.JsonRows(pairs.Select(p => new object[] { p.RoomId, p.Key }));
 }
 
 /// <summary>Checks shared by the commands, against messaging's copy of the room.</summary>

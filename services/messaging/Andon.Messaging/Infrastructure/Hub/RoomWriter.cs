@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Threading.Channels;
 using Andon.BuildingBlocks.Outbox;
 using Andon.BuildingBlocks.Persistence;
@@ -432,7 +431,7 @@ internal sealed class RoomWriter
     {
         var moved = stored
             .Where(s => counters[s.Key].LastSeq != s.Value)
-            .Select(s => new object[] { s.Key.ToString().ToUpperInvariant(), s.Value, counters[s.Key].LastSeq })
+            .Select(s => new object[] { s.Key, s.Value, counters[s.Key].LastSeq })
             .ToList();
         if (moved.Count == 0)
         {
@@ -441,7 +440,7 @@ internal sealed class RoomWriter
 
         var count = await db.Database.ExecuteSqlRawAsync(
             "UPDATE room_counters SET last_seq = k.value ->> 2 FROM json_each({0}) AS k WHERE room_counters.room_id = k.value ->> 0 AND room_counters.last_seq = k.value ->> 1",
-            JsonSerializer.Serialize(moved));
+            SqliteConventions.JsonRows(moved));
         if (count != moved.Count)
         {
             throw new DbUpdateConcurrencyException($"{moved.Count - count} of the transaction's {moved.Count} room counters moved behind the writer.");

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Andon.BuildingBlocks.Outbox;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Contracts;
 using Andon.Rooms.Domain;
 using Andon.Rooms.Infrastructure.Persistence;
@@ -40,9 +40,7 @@ public sealed class ActivityConsumer(RoomsDb db) : IConsumer<Batch<MessagePosted
         ArgumentNullException.ThrowIfNull(rooms);
         if (db.Database.IsSqlite())
         {
-            // The times as the model stores them (SQLite has no date type: a sortable number).
-            var stored = db.Model.FindEntityType(typeof(Room))!.FindProperty(nameof(Room.LastActivityAt))!.GetTypeMapping().Converter!;
-            var json = JsonSerializer.Serialize(rooms.Select(r => new object[] { r.RoomId.ToString().ToUpperInvariant(), stored.ConvertToProvider(r.At)! }));
+            var json = SqliteConventions.JsonRows(rooms.Select(r => new object[] { r.RoomId, r.At }));
             await db.Database.ExecuteSqlRawAsync(
                 "UPDATE rooms SET LastActivityAt = k.value ->> 1 FROM json_each({0}) AS k WHERE rooms.RoomId = k.value ->> 0 AND rooms.LastActivityAt < k.value ->> 1",
                 [json],
