@@ -152,6 +152,11 @@ public sealed class RoomLifeTests(StandaloneSystem system)
         Assert.Equal("resolved", system1.GetProperty("data").GetProperty("new_status").GetString());
         await editor.SendMessageAsync("s-2", "after resolving");
         Assert.Equal("room_closed", (await editor.NextOfTypeAsync("error")).GetProperty("code").GetString());
+
+        // A resend of a message stored before the room closed still gets that message's ack.
+        var resent = await Send(editor, "s-1", "before resolving");
+        Assert.Equal(ack.GetProperty("message_id").GetGuid(), resent.GetProperty("message_id").GetGuid());
+        Assert.Equal(ack.GetProperty("sequence_number").GetInt64(), resent.GetProperty("sequence_number").GetInt64());
     }
 
     [Fact]

@@ -108,7 +108,8 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
     /// <summary>
     /// The messages already stored under the client ids of a transaction's new messages (a resend after
     /// a lost ack finds its first copy), by room: one query for the whole transaction, each
-    /// (room, client id) a seek in the (room, client id, sender) index.
+    /// (room, client id) a seek in the (room, client id, sender) index. On SQLite only in a transaction
+    /// redone because an insert met a stored client id (ADR 0021).
     /// </summary>
     public static async Task<ILookup<Guid, Message>> FindRetriesAsync(MessagingDb db, IEnumerable<RoomCommand> commands)
     {
@@ -137,6 +138,10 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
             keys.Select(k => k.ClientId).ToArray()).AsNoTracking();
     }
 
+    /// <summary>Where the transaction did not read its stored client ids (<see cref="Batch.ResendsRead"/>), this message's, looked up alone.</summary>
+    private async Task<Message?> StoredResendAsync(Batch batch, CancellationToken cancellationToken) =>
+        batch.ResendsRead ? null : (await Stored(batch.Db, [(RoomId, ClientId)]).ToListAsync(cancellationToken)).FirstOrDefault(m => m.SenderId == sender.UserId);
+
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var existing = batch.Posted.GetValueOrDefault((sender.UserId, input.ClientId))
@@ -148,7 +153,9 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
 
         if (!skipMembership && await RoomRules.MaySend(batch, sender) is { } refused)
         {
-            return refused;
+            // A resend of a message stored before the sender lost the right to send (or the room
+            // closed) still gets its ack.
+            return await StoredResendAsync(batch, cancellationToken) is { } stored ? new CommandResult(stored) : refused;
         }
 
         if (skipMembership && await batch.Db.Rooms.FindAsync([RoomId], cancellationToken) is null)

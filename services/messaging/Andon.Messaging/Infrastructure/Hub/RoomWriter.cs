@@ -5,6 +5,7 @@ using Andon.BuildingBlocks.Persistence;
 using Andon.Contracts;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Persistence;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -83,6 +84,13 @@ internal sealed class Batch(MessagingDb db, NewRows rows, Guid roomId, long last
 
     /// <summary>Messages already stored under the batch's client ids, read for the whole transaction before the commands run.</summary>
     public Dictionary<(string SenderId, string ClientId), Message> StoredByClientId { get; init; } = [];
+
+    /// <summary>
+    /// Whether <see cref="StoredByClientId"/> was read. On SQLite a transaction first runs without it: a
+    /// resend's insert then fails on the unique (room, client id, sender) index, and the writer redoes the
+    /// transaction with the read.
+    /// </summary>
+    public bool ResendsRead { get; init; } = true;
 
     public long NextSeq() => ++LastSeq;
 
@@ -169,6 +177,10 @@ internal sealed class RoomWriter
 {
     private const int MaxBatch = 256;
     private const int MaxTransaction = 1024;
+
+    // SQLITE_CONSTRAINT_UNIQUE.
+    private const int SqliteUniqueConstraint = 2067;
+    private static readonly ILookup<Guid, Message> NoResends = Array.Empty<Message>().ToLookup(m => m.RoomId);
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
     private readonly IServiceScopeFactory scopes;
     private readonly RoomHub hub;
@@ -270,6 +282,8 @@ internal sealed class RoomWriter
 
     private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
+        // On SQLite the stored client ids are read only once an insert has met one (see Batch.ResendsRead).
+        var readResends = false;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -281,7 +295,8 @@ internal sealed class RoomWriter
                 var sqlite = db.Database.IsSqlite();
                 var (counters, stored) = await ReadCountersAsync(db, work);
                 await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
-                var retries = await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands));
+                var resendsRead = !sqlite || readResends;
+                var retries = resendsRead ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : NoResends;
                 // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
                 // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
                 var clockNow = clock.GetUtcNow();
@@ -294,6 +309,7 @@ internal sealed class RoomWriter
                     var batch = new Batch(db, rows, room.RoomId, counter.LastSeq, now)
                     {
                         StoredByClientId = retries[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
+                        ResendsRead = resendsRead,
                     };
                     var results = new List<CommandResult>(room.Commands.Count);
                     foreach (var command in room.Commands)
@@ -325,6 +341,13 @@ internal sealed class RoomWriter
                 }
 
                 return;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteUniqueConstraint && !readResends)
+            {
+                // A resend of a message an earlier transaction stored: nothing of this one was kept. Redo it
+                // at once, reading the stored client ids first.
+                readResends = true;
+                continue;
             }
             catch (DbUpdateException ex) when (attempt < 10)
             {
