@@ -138,14 +138,14 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
             keys.Select(k => k.ClientId).ToArray()).AsNoTracking();
     }
 
-    /// <summary>Where the transaction did not read its stored client ids (<see cref="Batch.ResendsRead"/>), this message's, looked up alone.</summary>
+    /// <summary>Where the transaction did not read its stored client ids (<see cref="Batch.StoredByClientId"/>), this message's, looked up alone.</summary>
     private async Task<Message?> StoredResendAsync(Batch batch, CancellationToken cancellationToken) =>
-        batch.ResendsRead ? null : (await Stored(batch.Db, [(RoomId, ClientId)]).ToListAsync(cancellationToken)).FirstOrDefault(m => m.SenderId == sender.UserId);
+        batch.StoredByClientId is not null ? null : (await Stored(batch.Db, [(RoomId, ClientId)]).ToListAsync(cancellationToken)).FirstOrDefault(m => m.SenderId == sender.UserId);
 
     public override async Task<CommandResult> ExecuteAsync(Batch batch, CancellationToken cancellationToken)
     {
         var existing = batch.Posted.GetValueOrDefault((sender.UserId, input.ClientId))
-            ?? batch.StoredByClientId.GetValueOrDefault((sender.UserId, input.ClientId));
+            ?? batch.StoredByClientId?.GetValueOrDefault((sender.UserId, input.ClientId));
         if (existing is not null)
         {
             return new CommandResult(existing);

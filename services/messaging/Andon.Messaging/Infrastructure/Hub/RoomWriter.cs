@@ -82,15 +82,13 @@ internal sealed class Batch(MessagingDb db, NewRows rows, Guid roomId, long last
     /// <summary>Messages this batch posted, by sender and client id: a repeat within the batch finds its first copy.</summary>
     public Dictionary<(string SenderId, string ClientId), Message> Posted { get; } = [];
 
-    /// <summary>Messages already stored under the batch's client ids, read for the whole transaction before the commands run.</summary>
-    public Dictionary<(string SenderId, string ClientId), Message> StoredByClientId { get; init; } = [];
-
     /// <summary>
-    /// Whether <see cref="StoredByClientId"/> was read. On SQLite a transaction first runs without it: a
+    /// Messages already stored under the batch's client ids, read for the whole transaction before the
+    /// commands run; null where they were not read. On SQLite a transaction first runs without the read: a
     /// resend's insert then fails on the unique (room, client id, sender) index, and the writer redoes the
-    /// transaction with the read.
+    /// transaction with it (ADR 0021).
     /// </summary>
-    public bool ResendsRead { get; init; } = true;
+    public Dictionary<(string SenderId, string ClientId), Message>? StoredByClientId { get; init; }
 
     public long NextSeq() => ++LastSeq;
 
@@ -180,7 +178,6 @@ internal sealed class RoomWriter
 
     // SQLITE_CONSTRAINT_UNIQUE.
     private const int SqliteUniqueConstraint = 2067;
-    private static readonly ILookup<Guid, Message> NoResends = Array.Empty<Message>().ToLookup(m => m.RoomId);
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
     private readonly IServiceScopeFactory scopes;
     private readonly RoomHub hub;
@@ -282,7 +279,7 @@ internal sealed class RoomWriter
 
     private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
-        // On SQLite the stored client ids are read only once an insert has met one (see Batch.ResendsRead).
+        // On SQLite the stored client ids are read only once an insert has met one (see Batch.StoredByClientId).
         var readResends = false;
         for (var attempt = 1; ; attempt++)
         {
@@ -295,8 +292,8 @@ internal sealed class RoomWriter
                 var sqlite = db.Database.IsSqlite();
                 var (counters, stored) = await ReadCountersAsync(db, work);
                 await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
-                var resendsRead = !sqlite || readResends;
-                var retries = resendsRead ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : NoResends;
+                readResends |= !sqlite;
+                var retries = readResends ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : null;
                 // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
                 // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
                 var clockNow = clock.GetUtcNow();
@@ -308,8 +305,7 @@ internal sealed class RoomWriter
                     var counter = counters[room.RoomId];
                     var batch = new Batch(db, rows, room.RoomId, counter.LastSeq, now)
                     {
-                        StoredByClientId = retries[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
-                        ResendsRead = resendsRead,
+                        StoredByClientId = retries?[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
                     };
                     var results = new List<CommandResult>(room.Commands.Count);
                     foreach (var command in room.Commands)
