@@ -22,8 +22,9 @@ internal sealed record CommandResult(object? Value, string? ErrorCode = null, st
 
 /// <summary>
 /// The rows a transaction's commands add (messages, the room event log, the outbox), written together
-/// before its <c>SaveChanges</c>: on SQLite through one prepared insert a table (ADR 0015), on
-/// PostgreSQL by <c>SaveChanges</c> itself, which sends them in batches of statements.
+/// before its <c>SaveChanges</c>: on SQLite through one prepared insert a table (ADR 0015), kept on the
+/// writer's connection (ADR 0022); on PostgreSQL by <c>SaveChanges</c> itself, which sends them in
+/// batches of statements.
 /// </summary>
 internal sealed class NewRows
 {
@@ -33,9 +34,9 @@ internal sealed class NewRows
 
     public List<OutboxMessage> Outbox { get; } = [];
 
-    public async Task WriteAsync(MessagingDb db, CancellationToken cancellationToken)
+    public async Task WriteAsync(MessagingDb db, PreparedInserts? inserts, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsSqlite())
+        if (inserts is null)
         {
             db.AddRange(Messages);
             db.AddRange(Events);
@@ -43,12 +44,12 @@ internal sealed class NewRows
             return;
         }
 
-        await InsertAsync(db, Messages, cancellationToken);
-        await InsertAsync(db, Events, cancellationToken);
-        await InsertAsync(db, Outbox, cancellationToken);
+        await InsertAsync(db, inserts, Messages, cancellationToken);
+        await InsertAsync(db, inserts, Events, cancellationToken);
+        await InsertAsync(db, inserts, Outbox, cancellationToken);
     }
 
-    private static async Task InsertAsync<T>(MessagingDb db, List<T> rows, CancellationToken cancellationToken)
+    private static async Task InsertAsync<T>(MessagingDb db, PreparedInserts inserts, List<T> rows, CancellationToken cancellationToken)
         where T : class
     {
         if (rows.Count == 0)
@@ -56,7 +57,7 @@ internal sealed class NewRows
             return;
         }
 
-        using var insert = new PreparedInsert<T>(db);
+        var insert = inserts.For<T>(db);
         foreach (var row in rows)
         {
             await insert.InsertAsync(row, cancellationToken);
@@ -171,7 +172,7 @@ internal abstract class RoomCommand(Guid roomId)
 /// transaction's counter rows in room id order, so two replicas writing the same rooms wait for
 /// each other instead of deadlocking.
 /// </summary>
-internal sealed class RoomWriter
+internal sealed class RoomWriter : IAsyncDisposable
 {
     private const int MaxBatch = 256;
     private const int MaxTransaction = 1024;
@@ -179,11 +180,13 @@ internal sealed class RoomWriter
     // SQLITE_CONSTRAINT_UNIQUE.
     private const int SqliteUniqueConstraint = 2067;
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
-    private readonly IServiceScopeFactory scopes;
+    private readonly WriterContexts contexts;
     private readonly RoomHub hub;
     private readonly TimeProvider clock;
     private readonly ILogger<RoomWriter> logger;
     private readonly SqliteWriteGate<MessagingDb> writeGate;
+    private readonly Task loop;
+    private volatile bool stopping;
 
     // The rooms with commands waiting, each listed at most once, for the writer.
     private readonly Channel<Guid> readyRooms = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
@@ -198,16 +201,22 @@ internal sealed class RoomWriter
 
     public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
-        this.scopes = scopes;
+        contexts = new WriterContexts(scopes);
         this.writeGate = writeGate;
         this.hub = hub;
         this.clock = clock;
         this.logger = logger;
-        _ = Task.Run(RunAsync);
+        loop = Task.Run(RunAsync);
     }
 
     public Task<CommandResult> SubmitAsync(RoomCommand command)
     {
+        if (stopping)
+        {
+            command.Complete(CommandResult.Fail("unavailable", "The server is stopping; try again."));
+            return command.Outcome;
+        }
+
         var queue = queues.GetOrAdd(command.RoomId, NewQueue);
         if (!queue.Writer.TryWrite(command))
         {
@@ -277,6 +286,20 @@ internal sealed class RoomWriter
         }
     }
 
+    /// <summary>
+    /// When the server stops (after its sockets, requests and consumers): the writer finishes the
+    /// transaction it is in and lets its context go; a command from here on is refused.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        stopping = true;
+        readyRooms.Writer.TryComplete();
+
+        // A loop that failed has nothing left to finish.
+        await loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await contexts.DisposeAsync();
+    }
+
     private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
         // On SQLite the stored client ids are read only once an insert has met one (see Batch.StoredByClientId).
@@ -285,57 +308,7 @@ internal sealed class RoomWriter
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
-                using var turn = await writeGate.EnterAsync(db, CancellationToken.None);
-                await using var transaction = await db.Database.BeginTransactionAsync();
-                var sqlite = db.Database.IsSqlite();
-                var (counters, stored) = await ReadCountersAsync(db, work);
-                await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
-                readResends |= !sqlite;
-                var retries = readResends ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : null;
-                // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
-                // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
-                var clockNow = clock.GetUtcNow();
-                var now = clockNow.AddTicks(-(clockNow.Ticks % TimeSpan.TicksPerMillisecond));
-                var rows = new NewRows();
-                var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
-                foreach (var room in work)
-                {
-                    var counter = counters[room.RoomId];
-                    var batch = new Batch(db, rows, room.RoomId, counter.LastSeq, now)
-                    {
-                        StoredByClientId = retries?[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
-                    };
-                    var results = new List<CommandResult>(room.Commands.Count);
-                    foreach (var command in room.Commands)
-                    {
-                        results.Add(await command.ExecuteAsync(batch, CancellationToken.None));
-                    }
-
-                    counter.LastSeq = batch.LastSeq;
-                    applied.Add((room, batch, results));
-                }
-
-                await rows.WriteAsync(db, CancellationToken.None);
-                await MoveCountersAsync(db, counters, stored);
-                await db.SaveChangesAsync();
-                await transaction.CommitAsync();
-                if (sqlite)
-                {
-                    known.Remember(db, changed: work.Where(w => w.Commands.Any(c => c.ChangesRoomCopies)).Select(w => w.RoomId).ToHashSet());
-                }
-
-                foreach (var (room, batch, results) in applied)
-                {
-                    if (sqlite)
-                    {
-                        committedSeq[room.RoomId] = batch.LastSeq;
-                    }
-
-                    Committed(room, batch, results);
-                }
-
+                await TransactAsync(work, readResends);
                 return;
             }
             catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteUniqueConstraint && !readResends)
@@ -381,6 +354,73 @@ internal sealed class RoomWriter
 
             // Only a conflicted batch gets here: wait a little, then redo it.
             await Task.Delay(Random.Shared.Next(5, 25 * attempt));
+        }
+    }
+
+    /// <summary>
+    /// One transaction of the work: stored, then broadcast and answered. Throws what failed, with
+    /// nothing stored. The stored client ids are read first with <paramref name="readResends"/>, and
+    /// always on PostgreSQL.
+    /// </summary>
+    private async Task TransactAsync(IReadOnlyList<RoomWork> work, bool readResends)
+    {
+        var lease = await contexts.TakeAsync();
+        var committed = false;
+        try
+        {
+            var db = lease.Db;
+            using var turn = await writeGate.EnterAsync(db, CancellationToken.None);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var sqlite = db.Database.IsSqlite();
+            var (counters, stored) = await ReadCountersAsync(db, work);
+            await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
+            var retries = readResends || !sqlite ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : null;
+            // Whole milliseconds: what is broadcast now is what history reads back later (SQLite
+            // keeps a time to a tenth of a millisecond, PostgreSQL to a microsecond).
+            var clockNow = clock.GetUtcNow();
+            var now = clockNow.AddTicks(-(clockNow.Ticks % TimeSpan.TicksPerMillisecond));
+            var rows = new NewRows();
+            var applied = new List<(RoomWork Room, Batch Batch, List<CommandResult> Results)>(work.Count);
+            foreach (var room in work)
+            {
+                var counter = counters[room.RoomId];
+                var batch = new Batch(db, rows, room.RoomId, counter.LastSeq, now)
+                {
+                    StoredByClientId = retries?[room.RoomId].ToDictionary(m => (m.SenderId, m.ClientId!)),
+                };
+                var results = new List<CommandResult>(room.Commands.Count);
+                foreach (var command in room.Commands)
+                {
+                    results.Add(await command.ExecuteAsync(batch, CancellationToken.None));
+                }
+
+                counter.LastSeq = batch.LastSeq;
+                applied.Add((room, batch, results));
+            }
+
+            await rows.WriteAsync(db, lease.Inserts, CancellationToken.None);
+            await MoveCountersAsync(db, counters, stored);
+            await db.SaveChangesAsync();
+            await transaction.CommitAsync();
+            committed = true;
+            if (sqlite)
+            {
+                known.Remember(db, changed: work.Where(w => w.Commands.Any(c => c.ChangesRoomCopies)).Select(w => w.RoomId).ToHashSet());
+            }
+
+            foreach (var (room, batch, results) in applied)
+            {
+                if (sqlite)
+                {
+                    committedSeq[room.RoomId] = batch.LastSeq;
+                }
+
+                Committed(room, batch, results);
+            }
+        }
+        finally
+        {
+            await contexts.ReturnAsync(lease, committed);
         }
     }
 

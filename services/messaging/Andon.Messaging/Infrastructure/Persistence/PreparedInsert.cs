@@ -14,7 +14,8 @@ namespace Andon.Messaging.Infrastructure.Persistence;
 /// and run once a row inside the context's transaction. SQLite parses every statement of a
 /// <c>SaveChanges</c> batch anew; for a message row, with its indexes (and then a search trigger), that parse
 /// cost more than the insert (docs/decisions/0015-prepared-inserts-for-the-room-writer.md).
-/// Integer keys the database numbers are left to the database.
+/// Integer keys the database numbers are left to the database. It stays prepared while its
+/// connection is open (<see cref="PreparedInserts"/>).
 /// </summary>
 internal sealed class PreparedInsert<T> : IDisposable
     where T : class
@@ -35,7 +36,7 @@ internal sealed class PreparedInsert<T> : IDisposable
         }
 
         command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        Join(db);
         command.CommandText = shape.Sql;
         columns = new (IClrPropertyGetter, DbParameter, ValueConverter?)[shape.Columns.Length];
         for (var i = 0; i < columns.Length; i++)
@@ -46,6 +47,9 @@ internal sealed class PreparedInsert<T> : IDisposable
             columns[i] = (column.Getter, parameter, column.Mapping.Converter);
         }
     }
+
+    /// <summary>Runs the next inserts in <paramref name="db"/>'s current transaction (on the same connection).</summary>
+    public void Join(DbContext db) => command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
 
     public async Task InsertAsync(T row, CancellationToken cancellationToken)
     {
@@ -75,5 +79,41 @@ internal sealed class PreparedInsert<T> : IDisposable
             var values = string.Join(", ", columns.Select(c => c.Parameter));
             return new Shape($"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})", columns);
         }
+    }
+}
+
+/// <summary>
+/// The inserts prepared on one open connection, one a table, kept from one transaction to the next
+/// (the room writer's on SQLite, ADR 0022). Preparing them again each transaction cost its
+/// allocations and SQLite's parse of each statement.
+/// </summary>
+internal sealed class PreparedInserts : IDisposable
+{
+    private readonly Dictionary<Type, IDisposable> byTable = [];
+
+    /// <summary>The insert of <typeparamref name="T"/> on <paramref name="db"/>'s connection, in its current transaction.</summary>
+    public PreparedInsert<T> For<T>(DbContext db)
+        where T : class
+    {
+        if (byTable.TryGetValue(typeof(T), out var kept))
+        {
+            var insert = (PreparedInsert<T>)kept;
+            insert.Join(db);
+            return insert;
+        }
+
+        var prepared = new PreparedInsert<T>(db);
+        byTable[typeof(T)] = prepared;
+        return prepared;
+    }
+
+    public void Dispose()
+    {
+        foreach (var insert in byTable.Values)
+        {
+            insert.Dispose();
+        }
+
+        byTable.Clear();
     }
 }
