@@ -25,6 +25,8 @@ internal sealed record LoadResult
     public double DurationSeconds { get; init; }
     public long MessagesSent { get; init; }
     public long MessagesAcked { get; init; }
+    public long Resent { get; init; }
+    public long ResendsAcked { get; init; }
     public Dictionary<string, long> Errors { get; init; } = [];
     public long DeliveriesExpected { get; init; }
     public long DeliveriesReceived { get; init; }
@@ -157,7 +159,19 @@ internal sealed class LoadRun
         public int Sent;
         public int Acked;
         public long LastAckSeq;
+
+        /// <summary>Each message's number from its first ack (0 before it): a resend's ack must repeat it.</summary>
+        public long[] AckSeq { get; set; } = [];
+        public int Resent;
+        public int ResendsAcked;
     }
+
+    /// <summary>
+    /// BENCH_RESEND_EVERY=k: every k-th message of each sender is sent a second time, with the same
+    /// client_id, just before the sender's next message (as a client does that lost the ack). Its ack
+    /// is checked against the first's number and counted apart (not as a message).
+    /// </summary>
+    public int ResendEvery { get; } = int.TryParse(Environment.GetEnvironmentVariable("BENCH_RESEND_EVERY"), out var every) ? every : 0;
 
     /// <summary>Opens every connection (a few at a time) and waits for each hello.</summary>
     public async Task ConnectAllAsync(int parallel = 64)
@@ -205,8 +219,11 @@ internal sealed class LoadRun
         foreach (var s in Senders)
         {
             s.Due = new long[perSender];
+            s.AckSeq = new long[perSender];
             s.Sent = 0;
             s.Acked = 0;
+            s.Resent = 0;
+            s.ResendsAcked = 0;
         }
 
         foreach (var c in Clients)
@@ -278,6 +295,8 @@ internal sealed class LoadRun
             DurationSeconds = Math.Round(window, 2),
             MessagesSent = sent,
             MessagesAcked = Senders.Sum(s => (long)s.Acked),
+            Resent = Senders.Sum(s => (long)s.Resent),
+            ResendsAcked = Senders.Sum(s => (long)s.ResendsAcked),
             Errors = new Dictionary<string, long>(Errors, StringComparer.Ordinal),
             DeliveriesExpected = expected,
             DeliveriesReceived = unique,
@@ -432,6 +451,9 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
     {
         var sender = run.Senders[Spec.Sender];
         var id = Spec.Sender.ToString(CultureInfo.InvariantCulture);
+
+        // Sent again with the next message, one interval later (in a later transaction than the first copy).
+        byte[]? resend = null;
         for (var n = 0; ; n++)
         {
             var due = first + (long)(n * interval);
@@ -455,7 +477,14 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
                 if (socket is { State: WebSocketState.Open })
                 {
                     run.Timeline?.Late(index, LoadRun.Micros(Stopwatch.GetTimestamp() - due));
+                    if (resend is not null)
+                    {
+                        Interlocked.Increment(ref sender.Resent);
+                        await socket.SendAsync(resend, WebSocketMessageType.Text, true, CancellationToken.None);
+                    }
+
                     await socket.SendAsync(frame, WebSocketMessageType.Text, true, CancellationToken.None);
+                    resend = run.ResendEvery > 0 && n % run.ResendEvery == 0 ? frame : null;
                 }
                 else
                 {
@@ -601,10 +630,23 @@ internal sealed class Client(LoadRun run, int index, ConnSpec spec)
             var sender = (int)Next(ref rest);
             var n = (int)Next(ref rest);
             var state = run.Senders[sender];
+            var seq = Number(frame, "\"sequence_number\":"u8);
+            var first = Interlocked.CompareExchange(ref state.AckSeq[n], seq, 0);
+            if (first != 0)
+            {
+                // The ack of a resend (BENCH_RESEND_EVERY): the first copy's number, or an error.
+                Interlocked.Increment(ref state.ResendsAcked);
+                if (first != seq)
+                {
+                    run.Errors.AddOrUpdate("resend_numbered_again", 1, (_, v) => v + 1);
+                }
+
+                return;
+            }
+
             Interlocked.Increment(ref state.Acked);
             run.AckStripes.Record(index, LoadRun.Micros(now - state.Due[n]));
             run.Timeline?.Record(state.Due[n], LoadRun.Micros(now - state.Due[n]));
-            var seq = Number(frame, "\"sequence_number\":"u8);
             InterlockedMax(ref state.LastAckSeq, seq);
         }
         else if (frame.StartsWith("{\"type\":\"hello\""u8))

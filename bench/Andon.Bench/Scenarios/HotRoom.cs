@@ -124,6 +124,11 @@ internal static class HotRoom
         var result = await run.RunAsync(ratePerSender, duration, 64, messaging, TimeSpan.FromSeconds(15));
         run.AbortAll();
         Console.WriteLine("   " + Report.Row($"{result.OfferedMessagesPerSecond:F0}", result));
+        if (run.ResendEvery > 0)
+        {
+            Console.WriteLine($"   resends (every {run.ResendEvery}th message sent twice): {result.Resent} sent, {result.ResendsAcked} acked with the first copy's number unless counted in errors");
+        }
+
         await messaging.SettleAsync();
         return result;
     }
