@@ -179,6 +179,11 @@ internal sealed class RoomWriter : IAsyncDisposable
 
     // SQLITE_CONSTRAINT_UNIQUE.
     private const int SqliteUniqueConstraint = 2067;
+
+    // On SQLite, how long after a resend met the unique index every transaction reads the stored
+    // client ids first: in a storm of resends (clients back after a drop) that read costs less than
+    // redoing each transaction (ADR 0021).
+    private static readonly TimeSpan ReadResendsAfterOne = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
     private readonly WriterContexts contexts;
     private readonly RoomHub hub;
@@ -198,6 +203,9 @@ internal sealed class RoomWriter : IAsyncDisposable
 
     // On SQLite, the rooms and members the writer read last (only the writer's loop touches it).
     private readonly KnownRooms known = new();
+
+    // On SQLite, when a resend last met the unique index (only the writer's loop touches it).
+    private long? resendMetAt;
 
     public RoomWriter(IServiceScopeFactory scopes, RoomHub hub, TimeProvider clock, SqliteWriteGate<MessagingDb> writeGate, ILogger<RoomWriter> logger)
     {
@@ -302,8 +310,9 @@ internal sealed class RoomWriter : IAsyncDisposable
 
     private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
-        // On SQLite the stored client ids are read only once an insert has met one (see Batch.StoredByClientId).
-        var readResends = false;
+        // On SQLite the stored client ids are read only once an insert has met one, and for a while
+        // after (see Batch.StoredByClientId).
+        var readResends = resendMetAt is { } met && clock.GetElapsedTime(met) < ReadResendsAfterOne;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -315,6 +324,7 @@ internal sealed class RoomWriter : IAsyncDisposable
             {
                 // A resend of a message an earlier transaction stored: nothing of this one was kept. Redo it
                 // at once, reading the stored client ids first.
+                resendMetAt = clock.GetTimestamp();
                 readResends = true;
                 continue;
             }
