@@ -184,6 +184,7 @@ internal sealed class RoomWriter : IAsyncDisposable
     // client ids first: in a storm of resends (clients back after a drop) that read costs less than
     // redoing each transaction (ADR 0021).
     private static readonly TimeSpan ReadResendsAfterOne = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<Guid, Channel<RoomCommand>> queues = new();
     private readonly WriterContexts contexts;
     private readonly RoomHub hub;

@@ -49,7 +49,7 @@ internal sealed class WriterContexts(IServiceScopeFactory scopes) : IAsyncDispos
     /// <summary>After the transaction: a committed one leaves the kept context for the next, emptied; anything else drops it.</summary>
     public async Task ReturnAsync(Lease lease, bool committed)
     {
-        if (lease != kept)
+        if (!ReferenceEquals(lease, kept))
         {
             await lease.Scope.DisposeAsync();
         }
