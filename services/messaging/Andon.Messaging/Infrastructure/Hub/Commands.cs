@@ -109,7 +109,7 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
     /// The messages already stored under the client ids of a transaction's new messages (a resend after
     /// a lost ack finds its first copy), by room: one query for the whole transaction, each
     /// (room, client id) a seek in the (room, client id, sender) index. On SQLite only in a transaction
-    /// redone because an insert met a stored client id (ADR 0021).
+    /// redone because an insert met a stored client id, and in those of the next 10 s (ADR 0021).
     /// </summary>
     public static async Task<ILookup<Guid, Message>> FindRetriesAsync(MessagingDb db, IEnumerable<RoomCommand> commands)
     {

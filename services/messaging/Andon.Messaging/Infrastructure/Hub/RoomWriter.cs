@@ -85,9 +85,9 @@ internal sealed class Batch(MessagingDb db, NewRows rows, Guid roomId, long last
 
     /// <summary>
     /// Messages already stored under the batch's client ids, read for the whole transaction before the
-    /// commands run; null where they were not read. On SQLite a transaction first runs without the read: a
-    /// resend's insert then fails on the unique (room, client id, sender) index, and the writer redoes the
-    /// transaction with it (ADR 0021).
+    /// commands run; null where they were not read. On SQLite a transaction runs without the read unless a
+    /// resend met the index in the last 10 s: a resend's insert then fails on the unique (room, client id,
+    /// sender) index, and the writer redoes the transaction with it (ADR 0021).
     /// </summary>
     public Dictionary<(string SenderId, string ClientId), Message>? StoredByClientId { get; init; }
 
@@ -311,11 +311,11 @@ internal sealed class RoomWriter : IAsyncDisposable
 
     private async Task ApplyAsync(IReadOnlyList<RoomWork> work)
     {
-        // On SQLite the stored client ids are read only once an insert has met one, and for a while
-        // after (see Batch.StoredByClientId).
-        var readResends = resendMetAt is { } met && clock.GetElapsedTime(met) < ReadResendsAfterOne;
         for (var attempt = 1; ; attempt++)
         {
+            // On SQLite the stored client ids are read only once an insert has met one, and for a while
+            // after (see Batch.StoredByClientId).
+            var readResends = resendMetAt is { } met && clock.GetElapsedTime(met) < ReadResendsAfterOne;
             try
             {
                 await TransactAsync(work, readResends);
@@ -326,7 +326,6 @@ internal sealed class RoomWriter : IAsyncDisposable
                 // A resend of a message an earlier transaction stored: nothing of this one was kept. Redo it
                 // at once, reading the stored client ids first.
                 resendMetAt = clock.GetTimestamp();
-                readResends = true;
                 continue;
             }
             catch (DbUpdateException ex) when (attempt < 10)
