@@ -111,7 +111,18 @@ public sealed class FaultTests(FaultSystem system, ITestOutputHelper output) : I
         system.Postgres.Stop();
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            await Task.Delay(TimeSpan.FromSeconds(1));
+
+            // A request that needs the database meanwhile is told to try again, not "an unexpected error".
+            foreach (var path in new[] { $"/api/rooms/{load.RoomId}/messages", $"/api/rooms/{load.RoomId}" })
+            {
+                var meanwhile = await load.Owner.Session.SendAsync(HttpMethod.Get, path);
+                var problem = await meanwhile.Content.ReadAsStringAsync();
+                Assert.True(meanwhile.StatusCode == HttpStatusCode.ServiceUnavailable, $"GET {path} while the database was down: {(int)meanwhile.StatusCode} {problem}");
+                Assert.Equal("unavailable", JsonDocument.Parse(problem).RootElement.GetProperty("code").GetString());
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(4));
         }
         finally
         {

@@ -20,7 +20,9 @@ internal sealed class ExceptionToProblem(IProblemDetailsService problems, ILogge
         {
             BadHttpRequestException bad => (bad.StatusCode, ApiProblem.CodeFor(bad.StatusCode), "The request could not be read: " + bad.Message),
             ServiceUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, unavailable.Message),
-            DbException or DbUpdateException { InnerException: DbException } => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, "The database cannot be reached. Try again shortly."),
+            // EF Core wraps a failed save (DbUpdateException) and a transient failure such as a connection
+            // pool that stayed exhausted (InvalidOperationException) around the driver's DbException.
+            DbException or { InnerException: DbException } => (StatusCodes.Status503ServiceUnavailable, ApiProblem.Unavailable, "The database cannot be reached. Try again shortly."),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => (499, "cancelled", "The client went away."),
             _ => (StatusCodes.Status500InternalServerError, "internal_error", "An unexpected error occurred."),
         };
