@@ -5,6 +5,7 @@ using Andon.Contracts;
 using Andon.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Andon.Messaging.Tests;
 
@@ -16,6 +17,9 @@ public sealed class DistributedMessaging : IAsyncLifetime
     public TestDatabase[] Databases { get; }
 
     public DistributedMessaging() => Databases = [hosts.Database("msg_identity"), hosts.Database("msg_rooms"), hosts.Database("messaging")];
+
+    /// <summary>Messaging's connection pool: far fewer connections than requests in the tests' bursts.</summary>
+    public const int MessagingPoolSize = 4;
 
     public HostProcess Gateway { get; private set; } = null!;
 
@@ -31,7 +35,11 @@ public sealed class DistributedMessaging : IAsyncLifetime
         var bus = Bus = TestServers.NewRabbitMqVirtualHost();
         var identity = await hosts.StartAsync("services/identity/Andon.Identity.Api", AndonHosts.Identity(Databases[0], TestServers.Ldap.Port, identityPort, AndonHosts.TemporaryFolder(), bus), identityPort);
         var rooms = await hosts.StartAsync("services/rooms/Andon.Rooms.Api", AndonHosts.Rooms(Databases[1], identity.Address, bus));
-        var messaging = await hosts.StartAsync("services/messaging/Andon.Messaging.Api", AndonHosts.Messaging(Databases[2], identity.Address, bus));
+        // Messaging pools its connections as in production, but only a few: a request that held its
+        // connection while it waited for the room writer would starve the writer of one.
+        var messagingSettings = AndonHosts.Messaging(Databases[2], identity.Address, bus);
+        messagingSettings["ConnectionStrings__Messaging"] = new NpgsqlConnectionStringBuilder(Databases[2].ConnectionString) { Pooling = true, MaxPoolSize = MessagingPoolSize, Timeout = 5 }.ToString();
+        var messaging = await hosts.StartAsync("services/messaging/Andon.Messaging.Api", messagingSettings);
         var gateway = AndonHosts.Gateway(identity.Address, AndonHosts.TemporaryFolder());
         gateway["ReverseProxy__Clusters__rooms__Destinations__rooms__Address"] = rooms.Address.ToString();
         gateway["ReverseProxy__Clusters__messaging__Destinations__messaging__Address"] = messaging.Address.ToString();
@@ -136,5 +144,46 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
             var gone = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, "/api/messages/search?q=" + Uri.EscapeDataString(term)));
             Assert.Equal(0, gone.GetProperty("total").GetInt32());
         }
+    }
+
+    [Fact]
+    public async Task A_burst_of_rest_sends_larger_than_messagings_connection_pool_is_written_whole()
+    {
+        using var owner = new BrowserSession(system.Gateway.Address);
+        Assert.Equal(HttpStatusCode.OK, (await owner.LoginAsync("op.lin", TestServers.LdapPassword)).StatusCode);
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "三號線輸送帶停止", incident_type = "equipment_failure", severity = "high" });
+        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
+        var path = $"/api/rooms/{roomId}/messages";
+        HttpResponseMessage first = null!;
+        for (var i = 0; i < 100; i++)
+        {
+            first = await owner.SendAsync(HttpMethod.Post, path, new { message_type = "text", content = "第一則", client_id = Guid.NewGuid() });
+            if (first.StatusCode != HttpStatusCode.NotFound)
+            {
+                break;
+            }
+
+            await Task.Delay(100); // messaging has not heard of the room yet
+        }
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        // Four times the pool, at once (within the sender's burst of 20): each request waits for the
+        // writer's commit, and the writer needs a connection of the same pool to commit.
+        var burst = Enumerable.Range(1, 4 * DistributedMessaging.MessagingPoolSize)
+            .Select(i => owner.SendAsync(HttpMethod.Post, path, new { message_type = "text", content = $"讀數 {i}", client_id = Guid.NewGuid() }))
+            .ToArray();
+        var answers = await Task.WhenAll(burst);
+        var statuses = answers.Select(a => (int)a.StatusCode).ToArray();
+        Assert.True(statuses.All(s => s == 201), "statuses: " + string.Join(", ", statuses) + "\n" + system.Logs());
+        var numbers = new List<long>();
+        foreach (var answer in answers)
+        {
+            numbers.Add((await BrowserSession.Json(answer)).GetProperty("sequence_number").GetInt64());
+        }
+
+        Assert.Equal(Enumerable.Range(2, burst.Length).Select(n => (long)n), numbers.Order());
+        var history = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, path + "?limit=50"));
+        Assert.Equal(burst.Length + 1, history.GetProperty("messages").GetArrayLength());
     }
 }
