@@ -170,12 +170,15 @@ public sealed class OutboxDispatcher<TDb>(
             .Take(BatchSize)
             .ToListAsync(stoppingToken);
         var published = 0;
+
+        // One source and timer for the batch, set again before each publish: each still has its own
+        // 10 s, and a publish that runs out of them ends the batch.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         foreach (var message in batch)
         {
             var type = EventTypes.GetOrAdd(message.Type, name => typeof(IIntegrationEvent).Assembly.GetType(name)
                 ?? throw new InvalidOperationException($"Unknown integration event type {name}."));
             var payload = JsonSerializer.Deserialize(message.Payload, type, AndonJson.Options)!;
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             timeout.CancelAfter(PublishTimeout);
             try
             {
