@@ -186,4 +186,35 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
         var history = await BrowserSession.Json(await owner.SendAsync(HttpMethod.Get, path + "?limit=50"));
         Assert.Equal(burst.Length + 1, history.GetProperty("messages").GetArrayLength());
     }
+
+    [Fact]
+    public async Task Requests_waiting_for_a_room_made_just_now_leave_messagings_connections_to_the_others()
+    {
+        using var owner = new BrowserSession(system.Gateway.Address);
+        Assert.Equal(HttpStatusCode.OK, (await owner.LoginAsync("op.lin", TestServers.LdapPassword)).StatusCode);
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "四號線焊接站異常", incident_type = "equipment_failure", severity = "medium" });
+        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
+        var history = $"/api/rooms/{roomId}/messages";
+        for (var i = 0; i < 100 && (await owner.SendAsync(HttpMethod.Get, history)).StatusCode == HttpStatusCode.NotFound; i++)
+        {
+            await Task.Delay(100); // messaging has not heard of the room yet
+        }
+
+        // An id as rooms makes them, this very moment, of a room whose copy never comes: messaging
+        // looks for it again and again for 10 s (ADR 0013), from four times as many requests as
+        // its pool has connections.
+        var coming = Guid.CreateVersion7();
+        var waiting = Enumerable.Range(0, 4 * DistributedMessaging.MessagingPoolSize)
+            .Select(_ => owner.SendAsync(HttpMethod.Get, $"/api/rooms/{coming}/messages"))
+            .ToArray();
+        await Task.Delay(500);
+
+        // Meanwhile the room that exists takes a message (written through the same pool).
+        var sent = await owner.SendAsync(HttpMethod.Post, history, new { message_type = "text", content = "焊槍冷卻水流量低", client_id = Guid.NewGuid() });
+        Assert.True(sent.StatusCode == HttpStatusCode.Created, $"{(int)sent.StatusCode} {await sent.Content.ReadAsStringAsync()}");
+        Assert.All(waiting, w => Assert.False(w.IsCompleted, "A request for the room made just now stopped waiting early."));
+
+        var statuses = (await Task.WhenAll(waiting)).Select(a => (int)a.StatusCode).ToArray();
+        Assert.True(statuses.All(s => s == 404), "statuses: " + string.Join(", ", statuses));
+    }
 }
