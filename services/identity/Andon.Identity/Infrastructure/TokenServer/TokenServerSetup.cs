@@ -35,5 +35,6 @@ internal static class TokenServerSetup
                     .DisableTransportSecurityRequirement();
             });
         builder.Services.AddHostedService<ClientSeeder>();
+        builder.Services.AddHostedService<SpentTokenPruner>();
     }
 }
