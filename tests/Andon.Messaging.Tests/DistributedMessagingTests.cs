@@ -149,11 +149,8 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
     [Fact]
     public async Task A_burst_of_rest_sends_larger_than_messagings_connection_pool_is_written_whole()
     {
-        using var owner = new BrowserSession(system.Gateway.Address);
-        Assert.Equal(HttpStatusCode.OK, (await owner.LoginAsync("op.lin", TestServers.LdapPassword)).StatusCode);
-        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "三號線輸送帶停止", incident_type = "equipment_failure", severity = "high" });
-        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
-        var path = $"/api/rooms/{roomId}/messages";
+        using var owner = await SignedInAsync("op.lin");
+        var path = $"/api/rooms/{await NewRoomAsync(owner, "三號線輸送帶停止")}/messages";
         HttpResponseMessage first = null!;
         for (var i = 0; i < 100; i++)
         {
@@ -190,11 +187,8 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
     [Fact]
     public async Task Requests_waiting_for_a_room_made_just_now_leave_messagings_connections_to_the_others()
     {
-        using var owner = new BrowserSession(system.Gateway.Address);
-        Assert.Equal(HttpStatusCode.OK, (await owner.LoginAsync("op.lin", TestServers.LdapPassword)).StatusCode);
-        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title = "四號線焊接站異常", incident_type = "equipment_failure", severity = "medium" });
-        var roomId = (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
-        var history = $"/api/rooms/{roomId}/messages";
+        using var owner = await SignedInAsync("op.lin");
+        var history = $"/api/rooms/{await NewRoomAsync(owner, "四號線焊接站異常")}/messages";
         for (var i = 0; i < 100 && (await owner.SendAsync(HttpMethod.Get, history)).StatusCode == HttpStatusCode.NotFound; i++)
         {
             await Task.Delay(100); // messaging has not heard of the room yet
@@ -216,5 +210,19 @@ public sealed class DistributedMessagingTests(DistributedMessaging system) : ICl
 
         var statuses = (await Task.WhenAll(waiting)).Select(a => (int)a.StatusCode).ToArray();
         Assert.True(statuses.All(s => s == 404), "statuses: " + string.Join(", ", statuses));
+    }
+
+    private async Task<BrowserSession> SignedInAsync(string user)
+    {
+        var session = new BrowserSession(system.Gateway.Address);
+        Assert.Equal(HttpStatusCode.OK, (await session.LoginAsync(user, TestServers.LdapPassword)).StatusCode);
+        return session;
+    }
+
+    private static async Task<Guid> NewRoomAsync(BrowserSession owner, string title)
+    {
+        var created = await owner.SendAsync(HttpMethod.Post, "/api/rooms", new { title, incident_type = "equipment_failure", severity = "high" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await BrowserSession.Json(created)).GetProperty("room_id").GetGuid();
     }
 }
