@@ -109,6 +109,22 @@ public sealed class HostProcess : IAsyncDisposable
         return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>The process's exit code, once it has ended by itself (after a SIGTERM, say) within <paramref name="within"/>.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan within)
+    {
+        using var timeout = new CancellationTokenSource(within);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The host did not exit within {within}.\n{Output}");
+        }
+
+        return process.ExitCode;
+    }
+
     public HttpClient CreateClient(bool cookies = true) =>
         new(new HttpClientHandler { UseCookies = cookies, AllowAutoRedirect = false }) { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
 

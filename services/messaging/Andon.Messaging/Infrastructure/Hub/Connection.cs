@@ -106,8 +106,9 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
 
             if (closeStatus is { } status && Socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                using var timeout = new CancellationTokenSource(CloseWait);
                 await Socket.CloseOutputAsync(status, closeReason, timeout.Token);
+                DropIfUnanswered();
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -115,6 +116,25 @@ internal sealed class Connection(WebSocket socket, Guid roomId, string userId, i
             // The socket is gone; the receive loop ends too.
         }
     }
+
+    /// <summary>How long a close may take to send, and the client to answer it.</summary>
+    private static readonly TimeSpan CloseWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A client that has not answered the server's close within <see cref="CloseWait"/> (gone, or no
+    /// longer reading) is dropped: its receive loop, and with it a stopping server, would otherwise
+    /// wait for it until the network gave up.
+    /// </summary>
+    private void DropIfUnanswered() =>
+        _ = Task.Delay(CloseWait).ContinueWith(
+            _ =>
+            {
+                if (Socket.State != WebSocketState.Closed)
+                {
+                    Socket.Abort();
+                }
+            },
+            TaskScheduler.Default);
 
     private Action<Connection, long, long>? gapFiller;
 
