@@ -59,13 +59,21 @@ public static class MessageEndpoints
     }
 
     /// <summary>
-    /// A request's lookups and queries share one open connection: on SQLite each opening of a pooled
+    /// On SQLite a request's lookups and queries share one open connection: each opening of a pooled
     /// connection registers EF's functions again, a tenth of a page request's allocations when every
-    /// query opened its own (bench/README.md point 20). A send lets it go while it waits for the writer.
+    /// query opened its own (bench/README.md point 20). Not on PostgreSQL, where each query takes a
+    /// connection from the pool and gives it back: a request that held one while it waited (for the
+    /// room writer's commit, for the copy of a room made just now) would empty the pool the writer
+    /// and the room copies are written through.
     /// </summary>
     private static async ValueTask<object?> OneConnection(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var db = context.HttpContext.RequestServices.GetRequiredService<MessagingDb>();
+        if (!db.Database.IsSqlite())
+        {
+            return await next(context);
+        }
+
         await db.Database.OpenConnectionAsync(context.HttpContext.RequestAborted);
         try
         {
@@ -183,9 +191,6 @@ public static class MessageEndpoints
             return ApiProblem.Create(StatusCodes.Status429TooManyRequests, ApiProblem.RateLimited, "At most 10 messages a second; slow down.");
         }
 
-        // The wait for the writer's commit holds no connection: on PostgreSQL the writer takes its own
-        // from the same pool, which requests holding theirs while they wait would empty.
-        await db.Database.CloseConnectionAsync();
         var result = await writer.SubmitAsync(new PostMessage(id, new Actor(user.UserId(), user.DisplayName(), user.IsAdmin()), input));
         return result switch
         {

@@ -20,26 +20,9 @@ internal static class RoomLookups
         EF.CompileAsyncQuery((MessagingDb db, Guid roomId, string userId, CancellationToken _) =>
             db.Members.AsNoTracking().FirstOrDefault(m => m.RoomId == roomId && m.UserId == userId));
 
-    /// <summary>
-    /// The room's copy, waiting a moment for that of a room made just now (<see cref="NewRoomCopy"/>).
-    /// A miss lets go of a connection the request holds open before it looks again: the copy it
-    /// waits for is written through the same pool, which requests polling with theirs would empty.
-    /// </summary>
+    /// <summary>The room's copy, waiting a moment for that of a room made just now (<see cref="NewRoomCopy"/>).</summary>
     public static Task<RoomCopy?> RoomAsync(MessagingDb db, Guid roomId, TimeProvider clock, CancellationToken cancellationToken) =>
-        NewRoomCopy.FindAsync(
-            roomId,
-            async ct =>
-            {
-                var room = await Room(db, roomId, ct);
-                if (room is null)
-                {
-                    await db.Database.CloseConnectionAsync();
-                }
-
-                return room;
-            },
-            clock,
-            cancellationToken);
+        NewRoomCopy.FindAsync(roomId, ct => Room(db, roomId, ct), clock, cancellationToken);
 
     /// <summary>The user's membership of the room, or null.</summary>
     public static Task<MemberCopy?> MemberAsync(MessagingDb db, Guid roomId, string userId, CancellationToken cancellationToken) =>
