@@ -20,7 +20,8 @@ internal sealed class SpentTokenPruner(IServiceScopeFactory scopes, TimeProvider
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        using var hourly = new PeriodicTimer(Every, clock);
+        do
         {
             try
             {
@@ -32,20 +33,14 @@ internal sealed class SpentTokenPruner(IServiceScopeFactory scopes, TimeProvider
                 {
                     logger.LogInformation("Deleted {Tokens} spent tokens and {Authorizations} authorizations made before {Before}", tokens, authorizations, before);
                 }
-
-                await Task.Delay(Every, clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
             }
 #pragma warning disable CA1031 // A failed delete is tried again an hour later; it must not stop the service.
-            catch (Exception ex)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
 #pragma warning restore CA1031
             {
                 logger.LogWarning(ex, "Could not delete spent tokens; trying again in {Pause}", Every);
-                await Task.Delay(Every, clock, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
             }
         }
+        while (await hourly.WaitForNextTickAsync(stoppingToken));
     }
 }
