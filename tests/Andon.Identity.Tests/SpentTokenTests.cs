@@ -16,12 +16,6 @@ public sealed class SpentTokenTests
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("refresh_token").GetString()!;
     }
 
-    private static Task<HttpResponseMessage> Token(HttpClient client, params (string Key, string Value)[] fields) =>
-        client.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(fields.ToDictionary(f => f.Key, f => f.Value)));
-
-    private static Task<HttpResponseMessage> Refresh(HttpClient client, string refreshToken) =>
-        Token(client, ("grant_type", "refresh_token"), ("client_id", "andon-scripts"), ("refresh_token", refreshToken));
-
     private static string RefreshTokens(string status) =>
         $"SELECT count(*) FROM \"OpenIddictTokens\" WHERE \"Type\" = 'urn:ietf:params:oauth:token-type:refresh_token' AND \"Status\" = '{status}'";
 
@@ -35,10 +29,10 @@ public sealed class SpentTokenTests
         await using (var first = await HostProcess.StartAsync(Project, settings, port))
         {
             using var client = first.CreateClient();
-            refreshToken = await RefreshTokenOf(await Token(client, ("grant_type", "password"), ("client_id", "andon-scripts"), ("username", "op.lin"), ("password", TestServers.LdapPassword), ("scope", "offline_access api")));
+            refreshToken = await RefreshTokenOf(await TokenGrants.Password(client, "op.lin", TestServers.LdapPassword));
             for (var i = 0; i < 3; i++)
             {
-                refreshToken = await RefreshTokenOf(await Refresh(client, refreshToken));
+                refreshToken = await RefreshTokenOf(await TokenGrants.Refresh(client, refreshToken));
             }
         }
 
@@ -62,7 +56,7 @@ public sealed class SpentTokenTests
             Assert.True(spent == 0, $"{spent} spent refresh tokens were not deleted.\n{second.Output}");
             Assert.Equal(1, await database.ScalarAsync<long>(RefreshTokens("valid")));
             using var client = second.CreateClient();
-            await RefreshTokenOf(await Refresh(client, refreshToken));
+            await RefreshTokenOf(await TokenGrants.Refresh(client, refreshToken));
         }
     }
 }

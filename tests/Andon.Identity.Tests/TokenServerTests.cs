@@ -36,14 +36,11 @@ public sealed class TokenServerTests(IdentityHostFixture fixture) : IClassFixtur
 {
     private readonly HttpClient client = fixture.Host.CreateClient();
 
-    private Task<HttpResponseMessage> Token(params (string Key, string Value)[] fields) =>
-        client.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(fields.ToDictionary(f => f.Key, f => f.Value)));
+    private Task<HttpResponseMessage> Token(params (string Key, string Value)[] fields) => TokenGrants.Token(client, fields);
 
-    private Task<HttpResponseMessage> PasswordGrant(string username, string password) =>
-        Token(("grant_type", "password"), ("client_id", "andon-scripts"), ("username", username), ("password", password), ("scope", "offline_access api"));
+    private Task<HttpResponseMessage> PasswordGrant(string username, string password) => TokenGrants.Password(client, username, password);
 
-    private Task<HttpResponseMessage> RefreshGrant(string refreshToken) =>
-        Token(("grant_type", "refresh_token"), ("client_id", "andon-scripts"), ("refresh_token", refreshToken));
+    private Task<HttpResponseMessage> RefreshGrant(string refreshToken) => TokenGrants.Refresh(client, refreshToken);
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) => await response.Content.ReadFromJsonAsync<JsonElement>();
 
