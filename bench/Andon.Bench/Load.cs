@@ -107,7 +107,7 @@ internal sealed class LoadRun
     private readonly Uri wsBase;
     private readonly List<ConnSpec> specs;
     private static int runs = Environment.ProcessId % 1000 * 1000;
-    private readonly int nonce = Interlocked.Increment(ref runs);
+    private int nonce = Interlocked.Increment(ref runs);
 
     public LoadRun(Uri server, List<ConnSpec> specs)
     {
@@ -215,6 +215,10 @@ internal sealed class LoadRun
     {
         watch ??= [];
         ResetCounters();
+
+        // A new number for each run on the same connections: its client_ids are then not the last run's (which the server
+        // would take for resends), and the last run's late frames are told apart.
+        nonce = Interlocked.Increment(ref runs);
         var perSender = (int)Math.Ceiling(ratePerSender * duration.TotalSeconds) + 2;
         foreach (var s in Senders)
         {
@@ -346,7 +350,7 @@ internal sealed class LoadRun
 
     public static long Micros(long ticks) => (long)(ticks * MicrosPerTick);
 
-    /// <summary>This run's number, in every client_id and content it sends: frames of an earlier run still in the server are told apart.</summary>
+    /// <summary>This run's number (each RunAsync takes a new one), in every client_id and content it sends: frames of an earlier run still in the server are told apart.</summary>
     public int Nonce => nonce;
 
     public long Stale;
