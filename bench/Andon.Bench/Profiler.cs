@@ -8,17 +8,21 @@ namespace Andon.Bench;
 /// <summary>
 /// With BENCH_TRACE=1, each measured window of a run is also traced by dotnet-trace (thread-time sampling and runtime events,
 /// when the tool is installed) on the server, into /tmp/andon-bench-trace-*.nettrace. With BENCH_TRACE=alloc the trace holds
-/// the runtime's allocation ticks instead, and the window's allocation rate and top types are printed when it ends.
+/// the runtime's allocation ticks instead, and the window's allocation rate and top types are printed when it ends. With
+/// BENCH_TRACE=gc it holds only the GC's own events (light enough not to move the run), and each collection's generation,
+/// pause (the threads suspended to restarted) and work (the collection itself) are summarised when it ends.
 /// </summary>
 internal sealed class Profiler : IDisposable
 {
     private readonly Process? process;
     private readonly string? allocations;
+    private readonly string? collections;
 
-    private Profiler(Process? process, string? allocations = null)
+    private Profiler(Process? process, string? allocations = null, string? collections = null)
     {
         this.process = process;
         this.allocations = allocations;
+        this.collections = collections;
     }
 
     /// <summary>Where <c>dotnet tool install -g dotnet-trace</c> puts the tool.</summary>
@@ -27,7 +31,7 @@ internal sealed class Profiler : IDisposable
     public static Profiler Start(Server? server, TimeSpan duration)
     {
         var mode = Environment.GetEnvironmentVariable("BENCH_TRACE");
-        if (server is null || mode is not ("1" or "alloc"))
+        if (server is null || mode is not ("1" or "alloc" or "gc"))
         {
             return new Profiler(null);
         }
@@ -39,16 +43,31 @@ internal sealed class Profiler : IDisposable
 
         var output = $"/tmp/andon-bench-trace-{server.Name}-{DateTime.UtcNow:HHmmss}.nettrace";
         Console.WriteLine($"   tracing {server.Name} into {output}");
-        return new Profiler(Collect(server.Pid, mode == "alloc" ? "gc-verbose" : "dotnet-common,dotnet-sampled-thread-time", duration, output), mode == "alloc" ? output : null);
+        return mode switch
+        {
+            "alloc" => new Profiler(Collect(server.Pid, "gc-verbose", duration, output), allocations: output),
+            // The runtime provider's GC keyword (0x1) at the informational level: starts, ends, suspensions, heap sizes.
+            "gc" => new Profiler(Collect(server.Pid, null, duration, output, "Microsoft-Windows-DotNETRuntime:0x1:4"), collections: output),
+            _ => new Profiler(Collect(server.Pid, "dotnet-common,dotnet-sampled-thread-time", duration, output)),
+        };
     }
 
     /// <summary>Starts <c>dotnet-trace collect</c> on process <paramref name="pid"/> for <paramref name="duration"/>; it exits when done.</summary>
-    public static Process Collect(int pid, string profile, TimeSpan duration, string output)
+    public static Process Collect(int pid, string? profile, TimeSpan duration, string output, string? providers = null)
     {
         var start = new ProcessStartInfo(Tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--profile", profile, "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
+        foreach (var a in new[] { "collect", "-p", pid.ToString(CultureInfo.InvariantCulture), "--duration", duration.ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", output })
         {
             start.ArgumentList.Add(a);
+        }
+
+        foreach (var (option, value) in new[] { ("--profile", profile), ("--providers", providers) })
+        {
+            if (value is not null)
+            {
+                start.ArgumentList.Add(option);
+                start.ArgumentList.Add(value);
+            }
         }
 
         return Process.Start(start)!;
@@ -69,6 +88,50 @@ internal sealed class Profiler : IDisposable
             var top = byType.OrderByDescending(t => t.Value).Take(8).Select(t => $"{ShortType(t.Key)} {t.Value / seconds / 1e6:F1}");
             Console.WriteLine($"   allocated {total / seconds / 1e6:F1} MB/s over {seconds:F1} s of ticks; MB/s by type: {string.Join(", ", top)}");
         }
+
+        if (collections is not null && File.Exists(collections))
+        {
+            var all = Collections(collections);
+            foreach (var generation in all.GroupBy(c => c.Generation).OrderBy(g => g.Key))
+            {
+                var pauses = generation.Select(c => c.PauseMs).Order().ToList();
+                var works = generation.Select(c => c.WorkMs).Order().ToList();
+                Console.WriteLine($"   gen{generation.Key} collections {pauses.Count}: pause p50 {pauses[pauses.Count / 2]:F1} max {pauses[^1]:F1} sum {pauses.Sum():F0} ms; work p50 {works[works.Count / 2]:F1} max {works[^1]:F1} ms; promoted p50 {generation.Select(c => c.PromotedMb).Order().ElementAt(pauses.Count / 2):F1} MB");
+            }
+
+            Console.WriteLine($"   collections: {string.Join(" ", all.Select(c => $"{c.AtSeconds:F1}s:gen{c.Generation}/{c.PauseMs:F1}"))}");
+        }
+    }
+
+    /// <summary>Each collection of a trace of the GC keyword: when (seconds from the trace's start), its generation, its pause
+    /// (the runtime suspending the threads to restarting them), its work (start to end) and what it promoted.</summary>
+    public static List<(double AtSeconds, int Generation, double PauseMs, double WorkMs, double PromotedMb)> Collections(string file)
+    {
+        var found = new List<(double, int, double, double, double)>();
+        double suspended = -1, started = -1, work = 0;
+        var generation = -1;
+        using var source = new EventPipeEventSource(file);
+        source.Clr.GCSuspendEEStart += e => suspended = e.TimeStampRelativeMSec;
+        source.Clr.GCStart += e => (started, generation) = (e.TimeStampRelativeMSec, e.Depth);
+        source.Clr.GCStop += e => work = started < 0 ? 0 : e.TimeStampRelativeMSec - started;
+        source.Clr.GCHeapStats += e =>
+        {
+            if (generation >= 0 && suspended >= 0)
+            {
+                found.Add((suspended / 1000, generation, 0, work, (e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2) / 1e6));
+            }
+        };
+        source.Clr.GCRestartEEStop += e =>
+        {
+            if (generation >= 0 && suspended >= 0 && found.Count > 0)
+            {
+                found[^1] = found[^1] with { Item3 = e.TimeStampRelativeMSec - suspended };
+            }
+
+            (suspended, started, generation) = (-1, -1, -1);
+        };
+        source.Process();
+        return found;
     }
 
     /// <summary>The allocation ticks of a gc-verbose trace: their sum, their sum by type, and the seconds from the first to the last.</summary>
