@@ -49,6 +49,11 @@ internal static class Fanout
 
                 // As in hotroom: the set-up's compiling done before the measured run (point 22).
                 await server.SettleAsync();
+                if (LeadIn > TimeSpan.Zero)
+                {
+                    _ = await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, LeadIn, 64, server);
+                    await server.SettleAsync();
+                }
 
                 var result = await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, duration, 64, server);
                 run.AbortAll();
@@ -106,6 +111,15 @@ internal static class Fanout
     /// took 40–65% of the server's CPU samples in the first seconds of the measured run.
     /// </summary>
     public static TimeSpan WarmUp { get; } = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP_SECONDS"), out var s) ? s : 25);
+
+    /// <summary>
+    /// How long an unreported run goes on the measured run's own connections just before it: 15 s, or
+    /// <c>BENCH_LEAD_IN_SECONDS</c> (0: none, as up to point 33 of bench/README.md). The measured run is then a steady state of
+    /// members that have been connected a while, for every server. Without it, Andon's first collections
+    /// after 10,000 new connections move their state to the older generations in the measured window
+    /// (one pause of 110–200 ms, bench/README.md point 34) — a cost that each connection pays once.
+    /// </summary>
+    public static TimeSpan LeadIn { get; } = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_LEAD_IN_SECONDS"), out var s) ? s : 15);
 
     /// <summary>A run that is not reported, so that no measured run pays for JIT, first connections and first commits.</summary>
     public static async Task WarmUpAsync(Server server, AndonApi? api, Shape shape, Uri? url = null) =>
