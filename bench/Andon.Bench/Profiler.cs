@@ -104,7 +104,8 @@ internal sealed class Profiler : IDisposable
     }
 
     /// <summary>Each collection of a trace of the GC keyword: when (seconds from the trace's start), its generation, its pause
-    /// (the runtime suspending the threads to restarting them), its work (start to end) and what it promoted.</summary>
+    /// (the runtime suspending the threads to restarting them), its work (start to end) and what it promoted. A background
+    /// collection (generation 2 running beside the program) is not handled apart: its figures here are not to be trusted.</summary>
     public static List<(double AtSeconds, int Generation, double PauseMs, double WorkMs, double PromotedMb)> Collections(string file)
     {
         var found = new List<(double, int, double, double, double)>();

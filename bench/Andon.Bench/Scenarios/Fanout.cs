@@ -117,7 +117,7 @@ internal static class Fanout
     /// <c>BENCH_LEAD_IN_SECONDS</c> (0: none, as up to point 33 of bench/README.md). The measured run is then a steady state of
     /// members that have been connected a while, for every server. Without it, Andon's first collections
     /// after 10,000 new connections move their state to the older generations in the measured window
-    /// (one pause of 110–200 ms, bench/README.md point 34) — a cost that each connection pays once.
+    /// (a pause of 147–197 ms, bench/README.md point 34) — a cost that each connection pays once.
     /// </summary>
     public static TimeSpan LeadIn { get; } = TimeSpan.FromSeconds(int.TryParse(Environment.GetEnvironmentVariable("BENCH_LEAD_IN_SECONDS"), out var s) ? s : 15);
 
