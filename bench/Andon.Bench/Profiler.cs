@@ -81,6 +81,12 @@ internal sealed class Profiler : IDisposable
         }
 
         process.WaitForExit(TimeSpan.FromSeconds(30));
+        if (process.HasExited && process.ExitCode != 0)
+        {
+            // B0 is a Node process, which dotnet-trace cannot attach to.
+            Console.WriteLine($"   no trace: dotnet-trace exited with code {process.ExitCode}");
+        }
+
         process.Dispose();
         if (allocations is not null && File.Exists(allocations))
         {

@@ -51,6 +51,7 @@ internal static class Fanout
                 await server.SettleAsync();
                 if (LeadIn > TimeSpan.Zero)
                 {
+                    Console.WriteLine($"   {shape.Name}: lead-in of {LeadIn.TotalSeconds} s, not reported");
                     _ = await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, LeadIn, 64, server);
                     await server.SettleAsync();
                 }
@@ -129,6 +130,7 @@ internal static class Fanout
     public static async Task WarmUpAsync(LoadRun run, Shape shape, params IReadOnlyList<Server> servers)
     {
         await run.ConnectAllAsync();
+        Console.WriteLine($"   warm-up of {WarmUp.TotalSeconds} s at {shape.Name}, not reported");
         await run.RunAsync(shape.RatePerRoom / shape.SendersPerRoom, WarmUp, 64, servers[0]);
         run.AbortAll();
         foreach (var server in servers)
