@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Diagnostics.Tracing;
+using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
 namespace Andon.Bench;
@@ -93,6 +94,14 @@ internal sealed class Profiler : IDisposable
             var (total, byType, seconds) = AllocationTicks(allocations);
             var top = byType.OrderByDescending(t => t.Value).Take(8).Select(t => $"{ShortType(t.Key)} {t.Value / seconds / 1e6:F1}");
             Console.WriteLine($"   allocated {total / seconds / 1e6:F1} MB/s over {seconds:F1} s of ticks; MB/s by type: {string.Join(", ", top)}");
+            var frames = AllocationFrames(allocations);
+            var report = Path.ChangeExtension(allocations, ".frames.txt");
+            File.WriteAllLines(report, frames.Select(f => $"{f.Share,6:P1}  {f.Frame}"));
+            Console.WriteLine($"   bytes by the first Andon or MassTransit frame from the allocation up (all in {report}):");
+            foreach (var (frame, share) in frames.Where(f => !f.Frame.StartsWith("all ", StringComparison.Ordinal) && !f.Frame.StartsWith("via ", StringComparison.Ordinal)).Take(12))
+            {
+                Console.WriteLine($"   {share,6:P1}  {frame}");
+            }
         }
 
         if (collections is not null && File.Exists(collections))
@@ -158,6 +167,66 @@ internal sealed class Profiler : IDisposable
         };
         source.Process();
         return (total, byType, Math.Max(0.001, (last - first) / 1000));
+    }
+
+    /// <summary>
+    /// Where a trace's allocation ticks were made, from their stacks (method names from the trace's rundown): each tick's bytes
+    /// go to the first frame from the allocation up whose method is Andon's or MassTransit's (what the program can change),
+    /// then, prefixed "via ", to that frame and the method it called (what it allocated through), then, prefixed "all ", to every
+    /// distinct method on its stack (inclusive). Shares of all ticks' bytes, largest first.
+    /// </summary>
+    public static List<(string Frame, double Share)> AllocationFrames(string file)
+    {
+        var first = new Dictionary<string, long>(StringComparer.Ordinal);
+        var inclusive = new Dictionary<string, long>(StringComparer.Ordinal);
+        var via = new Dictionary<string, long>(StringComparer.Ordinal);
+        long total = 0;
+        var etlx = TraceLog.CreateFromEventPipeDataFile(file);
+        try
+        {
+            using var log = new TraceLog(etlx);
+            var source = log.Events.GetSource();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            source.Clr.GCAllocationTick += (GCAllocationTickTraceData tick) =>
+            {
+                var amount = tick.AllocationAmount64;
+                total += amount;
+                string? owner = null, callee = null, below = null;
+                seen.Clear();
+                for (var frame = tick.CallStack(); frame is not null; frame = frame.Caller)
+                {
+                    var name = frame.CodeAddress.FullMethodName;
+                    if (string.IsNullOrEmpty(name) || !seen.Add(name))
+                    {
+                        continue;
+                    }
+
+                    inclusive[name] = inclusive.GetValueOrDefault(name) + amount;
+                    if (owner is null && (name.StartsWith("Andon.", StringComparison.Ordinal) || name.StartsWith("MassTransit.", StringComparison.Ordinal)))
+                    {
+                        (owner, callee) = (name, below);
+                    }
+
+                    below = name;
+                }
+
+                owner ??= "(no Andon or MassTransit frame)";
+                first[owner] = first.GetValueOrDefault(owner) + amount;
+                var pair = $"via {owner}  ->  {callee ?? "(allocates itself)"}";
+                via[pair] = via.GetValueOrDefault(pair) + amount;
+            };
+            source.Process();
+        }
+        finally
+        {
+            File.Delete(etlx);
+        }
+
+        var all = Math.Max(1, total);
+        return first.OrderByDescending(f => f.Value).Select(f => (f.Key, (double)f.Value / all))
+            .Concat(via.OrderByDescending(f => f.Value).Take(200).Select(f => (f.Key, (double)f.Value / all)))
+            .Concat(inclusive.OrderByDescending(f => f.Value).Take(300).Select(f => ("all " + f.Key, (double)f.Value / all)))
+            .ToList();
     }
 
     /// <summary>The type's own name: <c>Dictionary</c> for a generic dictionary, <c>Byte[]</c> for a byte array.</summary>

@@ -5,6 +5,17 @@ using Andon.Bench;
 var quick = args.Contains("--quick");
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 var scenario = positional.Count > 0 ? positional[0] : "floors";
+if (scenario == "frames" && positional.Count > 1)
+{
+    // bench/run.sh frames <trace.nettrace>: where a BENCH_TRACE=alloc trace's bytes were allocated, again (Profiler).
+    foreach (var (frame, share) in Profiler.AllocationFrames(positional[1]))
+    {
+        Console.WriteLine($"{share,6:P1}  {frame}");
+    }
+
+    return 0;
+}
+
 var resultsDir = Path.Combine(Server.Root, "bench/results");
 var scenarios = new Dictionary<string, Func<Task<int>>>(StringComparer.Ordinal)
 {
