@@ -21,7 +21,7 @@ public sealed class SqliteWriteGate<TContext> : IDisposable
     public async ValueTask<IDisposable> EnterAsync(TContext db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (!db.Database.IsSqlite())
+        if (!db.OnSqlite())
         {
             return Turn.Free;
         }

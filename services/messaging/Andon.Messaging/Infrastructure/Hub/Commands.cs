@@ -51,7 +51,7 @@ internal static class RoomRules
     /// <summary>The memberships of the (room, user) pairs, pair by pair (as <see cref="RoomPairs"/> explains).</summary>
     internal static IQueryable<MemberCopy> Members(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string UserId)> pairs)
     {
-        if (db.Database.IsSqlite())
+        if (db.OnSqlite())
         {
             return db.Members.FromSqlRaw(
                 "SELECT r.* FROM json_each({0}) AS k CROSS JOIN room_members AS r ON r.RoomId = k.value ->> 0 AND r.UserId = k.value ->> 1",
@@ -125,7 +125,7 @@ internal sealed class PostMessage(Guid roomId, Actor sender, MessageInput input,
     /// </summary>
     internal static IQueryable<Message> Stored(MessagingDb db, IReadOnlyCollection<(Guid RoomId, string ClientId)> keys)
     {
-        if (db.Database.IsSqlite())
+        if (db.OnSqlite())
         {
             return db.Messages.FromSqlRaw(
                 "SELECT m.* FROM json_each({0}) AS k CROSS JOIN messages AS m ON m.RoomId = k.value ->> 0 AND m.ClientId = k.value ->> 1",

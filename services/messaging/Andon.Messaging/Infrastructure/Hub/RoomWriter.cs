@@ -381,7 +381,7 @@ internal sealed class RoomWriter : IAsyncDisposable
             var db = lease.Db;
             using var turn = await writeGate.EnterAsync(db, CancellationToken.None);
             await using var transaction = await db.Database.BeginTransactionAsync();
-            var sqlite = db.Database.IsSqlite();
+            var sqlite = db.OnSqlite();
             var (counters, stored) = await ReadCountersAsync(db, work);
             await RoomRules.LoadAsync(db, [.. work.SelectMany(w => w.Commands)], sqlite ? known : null);
             var retries = readResends || !sqlite ? await PostMessage.FindRetriesAsync(db, work.SelectMany(w => w.Commands)) : null;
@@ -447,7 +447,7 @@ internal sealed class RoomWriter : IAsyncDisposable
         var ids = work.Select(w => w.RoomId).ToArray();
         Dictionary<Guid, RoomCounter> counters;
         Dictionary<Guid, long> stored = [];
-        if (db.Database.IsSqlite())
+        if (db.OnSqlite())
         {
             counters = [];
             foreach (var id in ids)

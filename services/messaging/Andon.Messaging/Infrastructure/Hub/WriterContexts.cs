@@ -1,3 +1,4 @@
+using Andon.BuildingBlocks.Persistence;
 using Andon.Messaging.Infrastructure.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +28,7 @@ internal sealed class WriterContexts(IServiceScopeFactory scopes) : IAsyncDispos
 
         var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<MessagingDb>();
-        if (!db.Database.IsSqlite())
+        if (!db.OnSqlite())
         {
             return new Lease(db, scope, Inserts: null);
         }

@@ -38,7 +38,7 @@ public sealed class ActivityConsumer(RoomsDb db) : IConsumer<Batch<MessagePosted
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(rooms);
-        if (db.Database.IsSqlite())
+        if (db.OnSqlite())
         {
             var json = SqliteConventions.JsonRows(rooms.Select(r => new object[] { r.RoomId, r.At }));
             await db.Database.ExecuteSqlRawAsync(
