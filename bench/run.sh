@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks. Usage: bench/run.sh [scenario|all] [--quick]
-# Scenarios: fanout hotroom idle history alloc reconnect slow gateway replicas floors (see bench/README.md).
+# Scenarios: fanout hotroom idle history alloc reconnect slow gateway replicas floors (see bench/README.md);
+# bench/run.sh frames <trace.nettrace> splits a BENCH_TRACE=alloc trace by frame again.
 # Each starts what it needs (Andon standalone from its Release build on a free port with its data in
 # a temporary folder, the baselines B0/B1, or the distributed hosts on the running PostgreSQL and
 # RabbitMQ) and writes bench/results/<scenario>.json and .md. Never part of the test command.

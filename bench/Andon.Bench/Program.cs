@@ -5,9 +5,15 @@ using Andon.Bench;
 var quick = args.Contains("--quick");
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToList();
 var scenario = positional.Count > 0 ? positional[0] : "floors";
-if (scenario == "frames" && positional.Count > 1)
+if (scenario == "frames")
 {
     // bench/run.sh frames <trace.nettrace>: where a BENCH_TRACE=alloc trace's bytes were allocated, again (Profiler).
+    if (positional.Count < 2 || !File.Exists(positional[1]))
+    {
+        Console.Error.WriteLine("usage: bench/run.sh frames <trace.nettrace> (a trace of BENCH_TRACE=alloc, /tmp/andon-bench-trace-*.nettrace)");
+        return 2;
+    }
+
     foreach (var (frame, share) in Profiler.AllocationFrames(positional[1]))
     {
         Console.WriteLine($"{share,6:P1}  {frame}");

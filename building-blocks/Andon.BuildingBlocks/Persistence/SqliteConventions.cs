@@ -10,7 +10,7 @@ public static class SqliteConventions
     /// <summary>
     /// Whether <paramref name="db"/> is on SQLite, without allocating: EF Core's <c>IsSqlite()</c> reads
     /// the provider's assembly name anew each time (two <c>AssemblyName</c>s a call), and the room
-    /// writer and the outbox ask a few times a transaction (3.5% of the server's bytes in fan-out
+    /// writer and the outbox ask a few times a transaction (3.1% of the server's bytes in fan-out
     /// <c>500x20@1</c>, bench/README.md point 35).
     /// </summary>
     public static bool OnSqlite(this DbContext db)
