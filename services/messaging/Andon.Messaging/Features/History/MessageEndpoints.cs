@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Andon.BuildingBlocks.Auth;
 using Andon.BuildingBlocks.Errors;
+using Andon.BuildingBlocks.Persistence;
 using Andon.Messaging.Domain;
 using Andon.Messaging.Infrastructure.Hub;
 using Andon.Messaging.Infrastructure.Persistence;
@@ -69,7 +70,7 @@ public static class MessageEndpoints
     private static async ValueTask<object?> OneConnection(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var db = context.HttpContext.RequestServices.GetRequiredService<MessagingDb>();
-        if (!db.Database.IsSqlite())
+        if (!db.OnSqlite())
         {
             return await next(context);
         }
