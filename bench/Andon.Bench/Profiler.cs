@@ -96,11 +96,11 @@ internal sealed class Profiler : IDisposable
             Console.WriteLine($"   allocated {total / seconds / 1e6:F1} MB/s over {seconds:F1} s of ticks; MB/s by type: {string.Join(", ", top)}");
             var frames = AllocationFrames(allocations);
             var report = Path.ChangeExtension(allocations, ".frames.txt");
-            File.WriteAllLines(report, frames.Select(f => $"{f.Share,6:P1}  {f.Frame}"));
+            File.WriteAllLines(report, frames.Lines());
             Console.WriteLine($"   bytes by the first Andon or MassTransit frame from the allocation up (all in {report}):");
-            foreach (var (frame, share) in frames.Where(f => !f.Frame.StartsWith("all ", StringComparison.Ordinal) && !f.Frame.StartsWith("via ", StringComparison.Ordinal)).Take(12))
+            foreach (var line in AllocationSplit.Lines(frames.First.Take(12), ""))
             {
-                Console.WriteLine($"   {share,6:P1}  {frame}");
+                Console.WriteLine($"   {line}");
             }
         }
 
@@ -171,11 +171,10 @@ internal sealed class Profiler : IDisposable
 
     /// <summary>
     /// Where a trace's allocation ticks were made, from their stacks (method names from the trace's rundown): each tick's bytes
-    /// go to the first frame from the allocation up whose method is Andon's or MassTransit's (what the program can change),
-    /// then, prefixed "via ", to that frame and the method it called (what it allocated through), then, prefixed "all ", to every
-    /// distinct method on its stack (inclusive). Shares of all ticks' bytes, largest first.
+    /// go to the first frame from the allocation up whose method is Andon's or MassTransit's (what the program can change), to
+    /// that frame with the method it called (what it allocated through), and to every distinct method on its stack (inclusive).
     /// </summary>
-    public static List<(string Frame, double Share)> AllocationFrames(string file)
+    public static AllocationSplit AllocationFrames(string file)
     {
         var first = new Dictionary<string, long>(StringComparer.Ordinal);
         var inclusive = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -212,7 +211,7 @@ internal sealed class Profiler : IDisposable
 
                 owner ??= "(no Andon or MassTransit frame)";
                 first[owner] = first.GetValueOrDefault(owner) + amount;
-                var pair = $"via {owner}  ->  {callee ?? "(allocates itself)"}";
+                var pair = $"{owner}  ->  {callee ?? "(allocates itself)"}";
                 via[pair] = via.GetValueOrDefault(pair) + amount;
             };
             source.Process();
@@ -222,11 +221,10 @@ internal sealed class Profiler : IDisposable
             File.Delete(etlx);
         }
 
-        var all = Math.Max(1, total);
-        return first.OrderByDescending(f => f.Value).Select(f => (f.Key, (double)f.Value / all))
-            .Concat(via.OrderByDescending(f => f.Value).Take(200).Select(f => (f.Key, (double)f.Value / all)))
-            .Concat(inclusive.OrderByDescending(f => f.Value).Take(300).Select(f => ("all " + f.Key, (double)f.Value / all)))
-            .ToList();
+        var all = (double)Math.Max(1, total);
+        List<(string Frame, double Share)> Shares(Dictionary<string, long> bytes, int most) =>
+            [.. bytes.OrderByDescending(f => f.Value).Take(most).Select(f => (f.Key, f.Value / all))];
+        return new AllocationSplit(Shares(first, int.MaxValue), Shares(via, 200), Shares(inclusive, 300));
     }
 
     /// <summary>The type's own name: <c>Dictionary</c> for a generic dictionary, <c>Byte[]</c> for a byte array.</summary>
@@ -247,4 +245,17 @@ internal sealed class Profiler : IDisposable
         name = type.EndsWith("[]", StringComparison.Ordinal) && !name.EndsWith("[]", StringComparison.Ordinal) ? name + "[]" : name;
         return name.Replace("|", "\\|", StringComparison.Ordinal);
     }
+}
+
+/// <summary>
+/// A trace's allocated bytes as shares, largest first: by the first Andon or MassTransit frame above each allocation, by that
+/// frame and the method it called ("via"), and by every method on the stacks (inclusive, "all").
+/// </summary>
+internal sealed record AllocationSplit(List<(string Frame, double Share)> First, List<(string Frame, double Share)> Via, List<(string Frame, double Share)> All)
+{
+    /// <summary>All three, one line a frame: the first ones as they are, then "via …" and "all …" (the layout of <c>*.frames.txt</c>).</summary>
+    public IEnumerable<string> Lines() => Lines(First, "").Concat(Lines(Via, "via ")).Concat(Lines(All, "all "));
+
+    public static IEnumerable<string> Lines(IEnumerable<(string Frame, double Share)> shares, string prefix) =>
+        shares.Select(f => $"{f.Share,6:P1}  {prefix}{f.Frame}");
 }

@@ -14,9 +14,9 @@ if (scenario == "frames")
         return 2;
     }
 
-    foreach (var (frame, share) in Profiler.AllocationFrames(positional[1]))
+    foreach (var line in Profiler.AllocationFrames(positional[1]).Lines())
     {
-        Console.WriteLine($"{share,6:P1}  {frame}");
+        Console.WriteLine(line);
     }
 
     return 0;

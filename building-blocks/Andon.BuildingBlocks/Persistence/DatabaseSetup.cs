@@ -101,9 +101,10 @@ internal sealed class MigrateOnStart<TContext>(IServiceScopeFactory scopes, ILog
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                var database = scope.ServiceProvider.GetRequiredService<TContext>().Database;
+                var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                var database = db.Database;
                 await database.MigrateAsync(cancellationToken);
-                if (database.IsSqlite())
+                if (db.OnSqlite())
                 {
                     // Write-ahead log: readers (history, resume, search, a backup) do not block the writer.
                     // EF Core creates new files in this mode already; this keeps it for a file made any
